@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The one launcher of LMI Server: sets up what is missing, then runs the command asked for.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DEBIAN_PACKAGES=(python3-torch python3-numpy python3-pytest libopenblas0-pthread)
+
+usage() {
+  cat <<USAGE
+usage: ./lmi <command> [args]
+
+  test                 run the whole test suite (Python worker tests)
+  bench-engine [ARGS]  the lmi-dist engine's offline benchmark on the bench-llama model
+                       (generated on first use); ARGS go to python3 -m lmi_worker.bench
+  help                 this text
+USAGE
+}
+
+log() { echo "lmi: $*" >&2; }
+
+missing_debian_packages() {
+  local missing=()
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  echo "${missing[@]}"
+}
+
+ensure_debian_packages() {
+  local missing
+  missing="$(missing_debian_packages)"
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: $missing"
+    log "install them as root, then run this again:"
+    log "  sudo apt-get update && sudo apt-get install -y $missing"
+    exit 1
+  fi
+  log "installing Debian packages: $missing"
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2
+}
+
+# The first Python that imports torch: LMI_PYTHON, then Debian's, then whatever is on PATH.
+find_python() {
+  local candidate
+  for candidate in "${LMI_PYTHON:-}" /usr/bin/python3 python3; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c "import torch, numpy" >/dev/null 2>&1; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  log "no Python that imports torch and numpy was found (tried \$LMI_PYTHON, /usr/bin/python3, python3)"
+  exit 1
+}
+
+worker_env() {
+  export PYTHONPATH="$ROOT/python-worker${PYTHONPATH:+:$PYTHONPATH}"
+  # OpenBLAS's threads and torch's OpenMP threads spin against each other on few cores.
+  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+  export LMI_TESTDATA="${LMI_TESTDATA:-$ROOT/../shared/testdata}"
+}
+
+cmd_test() {
+  ensure_debian_packages
+  local python
+  python="$(find_python)"
+  worker_env
+  log "Python worker tests ($python)"
+  (cd "$ROOT/python-worker" && "$python" -m pytest -q "$@" tests)
+}
+
+cmd_bench_engine() {
+  ensure_debian_packages
+  local python model
+  python="$(find_python)"
+  worker_env
+  model="${LMI_BENCH_MODEL:-$HOME/.cache/lmi/bench-llama}"
+  if [ ! -f "$model/model.safetensors" ]; then
+    log "generating the bench-llama model (537 MB) in $model"
+    mkdir -p "$model"
+    "$python" "$LMI_TESTDATA/make_tiny_models.py" --preset bench-llama --out "$model" >&2
+  fi
+  "$python" -m lmi_worker.bench --model "$model" "$@"
+}
+
+command="${1:-help}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  test) cmd_test "$@" ;;
+  bench-engine) cmd_bench_engine "$@" ;;
+  help|-h|--help) usage ;;
+  *) usage >&2; log "unknown command: $command"; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""LMI Server Python worker: runs model engines on behalf of the Java front end."""

@@ -1,0 +1,156 @@
+"""Offline engine benchmark: prefill and decode throughput per batch size, against this machine's peaks.
+
+    python3 -m lmi_worker.bench --model DIR --batch 1,4,16,64 --prompt 128 --decode 64
+
+Prints a table on stderr and one JSON summary line on stdout.
+"""
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .engine.engine import LmiDistEngine  # noqa: E402
+from .engine.offline_runner import OfflineRunner  # noqa: E402
+from .engine.options import EngineOptions  # noqa: E402
+from .engine.step import SamplingParams  # noqa: E402
+
+log = logging.getLogger("lmi_worker.bench")
+
+
+def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 5) -> float:
+    """Best of several float32 square matrix products: the machine's practical peak."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    best = float("inf")
+    for _ in range(repeats + 1):
+        _sync(device)
+        start = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 / best / 1e9
+
+
+def memory_read_gbps(device: torch.device, nbytes: int = 512 << 20, repeats: int = 5) -> float:
+    """Best of several full reads of a buffer much larger than the caches."""
+    x = torch.ones(nbytes // 4, device=device)
+    best = float("inf")
+    for _ in range(repeats + 1):
+        _sync(device)
+        start = time.perf_counter()
+        x.sum()
+        _sync(device)
+        best = min(best, time.perf_counter() - start)
+    return nbytes / best / 1e9
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_params(engine: LmiDistEngine) -> int:
+    """Parameters a token passes through, leaving out the input embedding table (a lookup)."""
+    model = engine.model
+    total = model.lm_head.numel() + model.norm.numel()
+    for layer in model.layers:
+        total += sum(t.numel() for t in (layer.input_norm, layer.qkv_proj, layer.o_proj,
+                                          layer.post_attention_norm, layer.gate_up_proj, layer.down_proj))
+        if layer.qkv_bias is not None:
+            total += layer.qkv_bias.numel()
+    return total
+
+
+def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    runner = OfflineRunner(engine)
+    for i in range(batch):
+        ids = [engine.capacity.bos_token_id] + rng.integers(3, engine.capacity.vocab_size, prompt - 1).tolist()
+        runner.add(i, ids, decode + 1, SamplingParams())
+    device = engine.model.device
+    _sync(device)
+    start = time.perf_counter()
+    runner.step()
+    _sync(device)
+    prefill_s = time.perf_counter() - start
+    step_ms, forward_ms, sample_ms = [], [], []
+    for _ in range(decode):
+        start = time.perf_counter()
+        out = runner.step()
+        _sync(device)
+        step_ms.append((time.perf_counter() - start) * 1e3)
+        forward_ms.append(out.forward_ms)
+        sample_ms.append(out.sample_ms)
+    decode_ms = statistics.median(step_ms)
+    return {
+        "batch": batch,
+        "prefill_tokens_per_s": batch * prompt / prefill_s,
+        "decode_tokens_per_s": batch * 1e3 / decode_ms,
+        "decode_ms_per_step": decode_ms,
+        "decode_forward_ms": statistics.median(forward_ms),
+        "decode_sample_ms": statistics.median(sample_ms),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m lmi_worker.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="model directory (Hugging Face layout)")
+    parser.add_argument("--batch", default="1,4,16,64", help="comma-separated batch sizes")
+    parser.add_argument("--prompt", type=int, default=128, help="prompt tokens per sequence")
+    parser.add_argument("--decode", type=int, default=64, help="decode steps per batch size")
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--kv-cache-bytes", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+
+    batches = [int(b) for b in args.batch.split(",")]
+    engine = LmiDistEngine.load(EngineOptions(model_dir=args.model, dtype=args.dtype, device=args.device,
+                                              kv_cache_bytes=args.kv_cache_bytes))
+    device = engine.model.device
+    needed = max(batches) * -(-(args.prompt + args.decode + 1) // engine.capacity.block_size)
+    if needed > engine.capacity.num_blocks:
+        parser.error(f"--batch {max(batches)} needs {needed} KV blocks, the cache has "
+                     f"{engine.capacity.num_blocks}: raise --kv-cache-bytes")
+    peak = matmul_peak_gflops(device)
+    bandwidth = memory_read_gbps(device)
+    params = matmul_params(engine)
+    itemsize = engine.model.lm_head.element_size()
+    weight_read_ms = params * itemsize / (bandwidth * 1e9) * 1e3
+    flops_per_token = 2 * params
+    log.info("device %s, dtype %s, matmul peak %.0f GFLOP/s, memory read %.1f GB/s", device,
+             engine.capacity.dtype, peak, bandwidth)
+    log.info("%.1fM matmul parameters; reading them once takes %.1f ms", params / 1e6, weight_read_ms)
+    run_batch(engine, 1, min(args.prompt, 16), 2, args.seed)  # warm-up
+    rows = []
+    log.info("%6s %12s %8s %12s %8s %10s %9s %9s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
+             "ms/step", "fwd ms", "sample ms")
+    for batch in batches:
+        row = run_batch(engine, batch, args.prompt, args.decode, args.seed)
+        row["prefill_fraction_of_peak"] = row["prefill_tokens_per_s"] * flops_per_token / (peak * 1e9)
+        row["decode_fraction_of_peak"] = row["decode_tokens_per_s"] * flops_per_token / (peak * 1e9)
+        row["decode_step_over_weight_read"] = row["decode_ms_per_step"] / weight_read_ms
+        rows.append(row)
+        log.info("%6d %12.0f %7.1f%% %12.1f %7.1f%% %10.2f %9.2f %9.2f", batch, row["prefill_tokens_per_s"],
+                 100 * row["prefill_fraction_of_peak"], row["decode_tokens_per_s"],
+                 100 * row["decode_fraction_of_peak"], row["decode_ms_per_step"], row["decode_forward_ms"],
+                 row["decode_sample_ms"])
+    summary = {"model": args.model, "device": str(device), "dtype": engine.capacity.dtype,
+               "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth, "matmul_params": params,
+               "weight_read_ms": weight_read_ms, "prompt": args.prompt, "decode": args.decode, "results": rows}
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

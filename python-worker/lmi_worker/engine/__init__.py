@@ -1,0 +1,1 @@
+"""lmi-dist: this project's PyTorch engine."""

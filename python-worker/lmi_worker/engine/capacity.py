@@ -1,0 +1,21 @@
+"""What a loaded engine can hold, reported to the parent in the handshake."""
+
+from dataclasses import dataclass
+from typing import Tuple
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """KV-cache and model limits the scheduler plans with."""
+
+    num_blocks: int
+    block_size: int
+    max_model_len: int
+    vocab_size: int
+    eos_token_ids: Tuple[int, ...]
+    bos_token_id: int
+    dtype: str
+    device: str
+    architecture: str
+    num_layers: int
+    kv_bytes_per_block: int

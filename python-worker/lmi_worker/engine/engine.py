@@ -1,0 +1,183 @@
+"""lmi-dist: loads a model and runs one scheduled step at a time over its paged KV cache."""
+
+import logging
+import time
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+import torch
+
+from .attention_metadata import AttentionMetadata
+from .capacity import Capacity
+from .kv_cache import KvCache, default_cpu_kv_bytes
+from .llama import LlamaModel
+from .model_config import ModelConfig
+from .options import EngineOptions
+from .prompt_logprobs import prompt_logprobs_for_chunk
+from .sampler import Sampler, SamplerRow
+from .sequence_state import SequenceState
+from .step import PromptLogprobs, SamplingParams, StepBatch, StepOutput
+from .step_validation import validate_step
+from .weights import load_weights, resolve_dtype
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+_EMPTY_IDS = torch.zeros(0, dtype=torch.int64)
+
+
+class LmiDistEngine:
+    """Holds the weights, the KV cache and per-sequence state; executes StepBatches."""
+
+    def __init__(self, model: LlamaModel, cache: KvCache, capacity: Capacity):
+        self.model = model
+        self.cache = cache
+        self.capacity = capacity
+        self.sampler = Sampler()
+        self.states: Dict[int, SequenceState] = {}
+
+    @classmethod
+    def load(cls, options: EngineOptions, progress: Optional[Progress] = None) -> "LmiDistEngine":
+        report = progress or (lambda stage, fraction: None)
+        config = ModelConfig.from_dir(options.model_dir)
+        device = _resolve_device(options.device)
+        dtype = resolve_dtype(options.dtype, config)
+        if device.type == "cpu" and dtype == torch.float16:
+            log.warning("option.dtype float16 has no CPU kernels in this torch build; computing in float32")
+            dtype = torch.float32
+        max_model_len = options.max_model_len or config.max_position_embeddings
+        if max_model_len > config.max_position_embeddings:
+            raise ValueError(f"option.max_model_len {max_model_len} exceeds the model's "
+                             f"max_position_embeddings {config.max_position_embeddings}")
+        if options.block_size <= 0:
+            raise ValueError(f"option.block_size {options.block_size} must be a positive number of tokens")
+        report("weights", 0.0)
+        weights = load_weights(options.model_dir, config, dtype)
+        model = LlamaModel(config, weights, max_model_len, device)
+        del weights
+        report("weights", 1.0)
+        per_block = KvCache.bytes_per_block(config.num_hidden_layers, config.num_key_value_heads,
+                                            config.head_dim, options.block_size, dtype)
+        budget = _kv_budget(options, device)
+        num_blocks = budget // per_block
+        needed = -(-max_model_len // options.block_size)
+        if num_blocks < needed:
+            key = "option.kv_cache_bytes" if device.type == "cpu" else "option.gpu_memory_utilization"
+            raise ValueError(f"{key}: the KV cache budget of {budget} bytes holds {num_blocks} blocks of "
+                             f"{options.block_size} tokens, but one sequence of max_model_len {max_model_len} "
+                             f"needs {needed} ({needed * per_block} bytes)")
+        cache = KvCache.allocate(config.num_hidden_layers, config.num_key_value_heads, config.head_dim,
+                                 options.block_size, num_blocks, dtype, device)
+        report("kv_cache", 1.0)
+        capacity = Capacity(num_blocks=num_blocks, block_size=options.block_size, max_model_len=max_model_len,
+                            vocab_size=config.vocab_size, eos_token_ids=tuple(config.eos_token_ids),
+                            bos_token_id=config.bos_token_id, dtype=str(dtype).replace("torch.", ""),
+                            device=str(device), architecture=config.architecture,
+                            num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block)
+        log.info("loaded %s (%s, %s): %d KV blocks of %d tokens (%.1f MiB)", config.architecture,
+                 capacity.dtype, capacity.device, num_blocks, options.block_size, num_blocks * per_block / 2**20)
+        return cls(model, cache, capacity)
+
+    def execute(self, batch: StepBatch) -> StepOutput:
+        """Runs one step; raises StepError, changing nothing, when the step is malformed."""
+        for seq_id in batch.finished.tolist():
+            self.states.pop(seq_id, None)
+        validate_step(batch, self.states, self.capacity)
+        for seq in batch.new_sequences:
+            self.states[seq.seq_id] = SequenceState(seq.prompt_len, seq.params, seq.prefix_ids.tolist())
+        states = [self.states[s] for s in batch.seq_ids.tolist()]
+        start = time.perf_counter()
+        logit_rows, sample_at, prompt_spans = self._plan_logits(batch, states)
+        meta = AttentionMetadata.build(batch.start_pos, batch.token_offsets, batch.block_offsets,
+                                       batch.block_tables, self.capacity.block_size, self.capacity.num_blocks,
+                                       self.model.kv_heads, self.model.config.sliding_window, self.model.dtype,
+                                       self.model.device)
+        input_ids = torch.from_numpy(batch.tokens.astype(np.int64)).to(self.model.device)
+        with torch.inference_mode():
+            logits = self.model.forward(input_ids, meta, self.cache,
+                                        torch.tensor(logit_rows, dtype=torch.int64, device=self.model.device))
+            logits = logits.cpu()
+        forward_done = time.perf_counter()
+        prompt_logprobs = [prompt_logprobs_for_chunk(int(batch.seq_ids[i]), states[i], int(batch.start_pos[i]),
+                                                     logits[lo:hi]) for i, lo, hi in prompt_spans]
+        output = self._sample(batch, states, logits, sample_at)
+        done = time.perf_counter()
+        output.prompt_logprobs = prompt_logprobs
+        output.forward_ms = (forward_done - start) * 1e3
+        output.sample_ms = (done - forward_done) * 1e3
+        return output
+
+    def _plan_logits(self, batch: StepBatch, states: List[SequenceState]):
+        """Which flat rows need logits: the last row of sampling sequences, every row of prompt-logprob chunks.
+
+        Also appends this step's tokens to each sequence's history.
+        """
+        logit_rows: List[int] = []
+        sample_at: List[int] = []  # (index into logit_rows) per sampling sequence, batch order
+        prompt_spans = []  # (sequence index, lo, hi) into logit_rows
+        offsets = batch.token_offsets
+        for i, state in enumerate(states):
+            first, lo, hi = int(batch.start_pos[i]), int(offsets[i]), int(offsets[i + 1])
+            del state.tokens[first:]
+            state.tokens.extend(batch.tokens[lo:hi].tolist())
+            if state.params.prompt_logprobs and first < state.prompt_len:
+                prompt_spans.append((i, len(logit_rows), len(logit_rows) + hi - lo))
+                logit_rows.extend(range(lo, hi))
+                if batch.sample[i]:
+                    sample_at.append(len(logit_rows) - 1)
+            elif batch.sample[i]:
+                sample_at.append(len(logit_rows))
+                logit_rows.append(hi - 1)
+        return logit_rows, sample_at, prompt_spans
+
+    def _sample(self, batch: StepBatch, states: List[SequenceState], logits: torch.Tensor,
+                sample_at: List[int]) -> StepOutput:
+        sampling = np.nonzero(batch.sample)[0]
+        rows = [_sampler_row(states[i]) for i in sampling]
+        if rows:
+            result = self.sampler(logits[sample_at], rows)
+            token_ids = result.token_ids.numpy().astype(np.int32)
+            logprobs = result.logprobs.numpy()
+            top_ids = result.top_ids.numpy().astype(np.int32)
+            top_logprobs = result.top_logprobs.numpy()
+        else:
+            token_ids = np.zeros(0, np.int32)
+            logprobs = np.zeros(0, np.float32)
+            top_ids = np.zeros((0, 0), np.int32)
+            top_logprobs = np.zeros((0, 0), np.float32)
+        return StepOutput(step_id=batch.step_id, seq_ids=batch.seq_ids[sampling].astype(np.int64),
+                          token_ids=token_ids, logprobs=logprobs, top_ids=top_ids, top_logprobs=top_logprobs,
+                          prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
+
+
+def _sampler_row(state: SequenceState) -> SamplerRow:
+    if _uses_history(state.params):
+        return SamplerRow(state.params, state.num_output_tokens, state.prompt_ids(), state.output_ids())
+    return SamplerRow(state.params, state.num_output_tokens, _EMPTY_IDS, _EMPTY_IDS)
+
+
+def _uses_history(p: SamplingParams) -> bool:
+    return p.repetition_penalty != 1.0 or p.presence_penalty != 0.0 or p.frequency_penalty != 0.0
+
+
+def _resolve_device(option: str) -> torch.device:
+    if option == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if option not in ("cpu", "cuda") and not option.startswith("cuda:"):
+        raise ValueError(f"option.device {option!r} is not one of auto, cpu, cuda")
+    if option.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"option.device {option!r}: CUDA is not available in this torch build")
+    return torch.device(option)
+
+
+def _kv_budget(options: EngineOptions, device: torch.device) -> int:
+    if device.type == "cpu":
+        return options.kv_cache_bytes if options.kv_cache_bytes is not None else default_cpu_kv_bytes()
+    if options.kv_cache_bytes is not None:
+        return options.kv_cache_bytes
+    if not 0 < options.gpu_memory_utilization <= 1:
+        raise ValueError(f"option.gpu_memory_utilization {options.gpu_memory_utilization} must be in (0, 1]")
+    free, total = torch.cuda.mem_get_info(device)
+    # Leave room for activations of the largest step on top of what the weights already took.
+    activation_reserve = int(0.05 * total)
+    return max(0, int(free - (1 - options.gpu_memory_utilization) * total) - activation_reserve)

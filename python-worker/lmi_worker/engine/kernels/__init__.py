@@ -1,0 +1,1 @@
+"""Native CPU kernels, compiled from C at first use and called through ctypes."""

@@ -1,0 +1,73 @@
+"""Builds the C kernels with the system's gcc on first use and loads them; None when that fails."""
+
+import ctypes
+import hashlib
+import logging
+import os
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("paged_decode_attention.c")
+CFLAGS = ["-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-std=c11"]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("LMI_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lmi")
+    return Path(base) / "kernels"
+
+
+def _cpu_flags() -> str:
+    # -march=native code must never be reused on a CPU with other instruction sets.
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return ""
+
+
+@lru_cache(maxsize=1)
+def load_library() -> Optional[ctypes.CDLL]:
+    """The compiled kernel library, built once per source and CPU; None if gcc is missing or fails."""
+    source = SOURCE.read_bytes()
+    key = hashlib.sha256(source + " ".join(CFLAGS).encode() + _cpu_flags().encode()).hexdigest()[:16]
+    target = _cache_dir() / f"paged_decode_attention-{key}.so"
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                built = Path(tmp) / target.name
+                subprocess.run(["gcc", *CFLAGS, "-o", str(built), str(SOURCE), "-lm"], check=True,
+                               capture_output=True, text=True, timeout=120)
+                os.replace(built, target)  # atomic: concurrent workers never load a half-written file
+        except (OSError, subprocess.SubprocessError) as e:
+            detail = getattr(e, "stderr", "") or str(e)
+            log.warning("CPU attention kernel not built (%s); using the slower torch path", detail.strip())
+            return None
+    library = ctypes.CDLL(str(target))
+    fn = library.paged_decode_attention
+    fn.restype = None
+    fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 8 + [ctypes.c_float, ctypes.c_int64, ctypes.c_void_p]
+    log.info("CPU attention kernel loaded from %s", target)
+    return library
+
+
+def paged_decode_attention(library: ctypes.CDLL, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
+                           block_tables: torch.Tensor, context_lens: torch.Tensor, sliding_window: Optional[int],
+                           scale: float, threads: int) -> torch.Tensor:
+    """q: [B, H, D] float32; caches [KVH, blocks, BS, D] float32; block_tables [B, max_blocks] int32."""
+    batch, heads, head_dim = q.shape
+    kv_heads, num_blocks, block_size, _ = k_cache.shape
+    q = q.contiguous()
+    out = torch.empty_like(q)
+    library.paged_decode_attention(
+        q.data_ptr(), k_cache.data_ptr(), v_cache.data_ptr(), block_tables.data_ptr(), context_lens.data_ptr(),
+        batch, heads, kv_heads, head_dim, block_size, num_blocks, block_tables.shape[1],
+        sliding_window or 0, scale, threads, out.data_ptr())
+    return out

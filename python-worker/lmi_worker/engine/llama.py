@@ -1,0 +1,118 @@
+"""The Llama-family decoder (Llama, Mistral, Qwen2) over a flat ragged batch and a paged KV cache."""
+
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .attention_metadata import AttentionMetadata
+from .kv_cache import KvCache
+from .model_config import ModelConfig
+from .paged_attention import PagedAttention
+from .rope import rope_inv_freq
+
+
+@dataclass
+class DecoderLayer:
+    """One transformer block; q/k/v and gate/up are fused into one matmul each."""
+
+    input_norm: torch.Tensor
+    qkv_proj: torch.Tensor  # [(H + 2 * KVH) * D, hidden]
+    qkv_bias: Optional[torch.Tensor]  # Qwen2 only
+    o_proj: torch.Tensor
+    post_attention_norm: torch.Tensor
+    gate_up_proj: torch.Tensor  # [2 * intermediate, hidden]
+    down_proj: torch.Tensor
+
+
+class LlamaModel:
+    """Weights plus the forward; all mutable state lives in the KvCache passed in."""
+
+    def __init__(self, config: ModelConfig, weights: Dict[str, torch.Tensor], max_model_len: int,
+                 device: torch.device):
+        self.config = config
+        self.device = device
+        self.head_dim = config.head_dim
+        self.num_heads = config.num_attention_heads
+        self.kv_heads = config.num_key_value_heads
+        self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
+        self.embed_tokens = weights["model.embed_tokens.weight"].to(device)
+        self.norm = weights["model.norm.weight"].to(device)
+        self.lm_head = weights["lm_head.weight"].to(device)
+        self.dtype = self.embed_tokens.dtype
+        use_cpu_kernel = device.type == "cpu" and self.dtype == torch.float32
+        self.attention = PagedAttention(self.head_dim ** -0.5, config.sliding_window, use_cpu_kernel,
+                                        threads=len(os.sched_getaffinity(0)))
+        inv_freq = rope_inv_freq(config)
+        angles = torch.outer(torch.arange(max_model_len, dtype=torch.float32), inv_freq)
+        # RoPE tables in float32 whatever the weights are, as Hugging Face computes them.
+        self.rope_cos = angles.cos().to(device)
+        self.rope_sin = angles.sin().to(device)
+
+    def _layer(self, weights: Dict[str, torch.Tensor], i: int) -> DecoderLayer:
+        p = f"model.layers.{i}."
+
+        def w(name: str) -> torch.Tensor:
+            return weights[p + name].to(self.device)
+
+        qkv_bias = None
+        if self.config.attention_bias:
+            qkv_bias = torch.cat([w("self_attn.q_proj.bias"), w("self_attn.k_proj.bias"), w("self_attn.v_proj.bias")])
+        return DecoderLayer(
+            input_norm=w("input_layernorm.weight"),
+            qkv_proj=torch.cat([w("self_attn.q_proj.weight"), w("self_attn.k_proj.weight"),
+                                w("self_attn.v_proj.weight")]),
+            qkv_bias=qkv_bias,
+            o_proj=w("self_attn.o_proj.weight"),
+            post_attention_norm=w("post_attention_layernorm.weight"),
+            gate_up_proj=torch.cat([w("mlp.gate_proj.weight"), w("mlp.up_proj.weight")]),
+            down_proj=w("mlp.down_proj.weight"),
+        )
+
+    def forward(self, input_ids: torch.Tensor, meta: AttentionMetadata, cache: KvCache,
+                logit_rows: torch.Tensor) -> torch.Tensor:
+        """input_ids: [T]; returns float32 logits [len(logit_rows), vocab] for the rows asked."""
+        h = F.embedding(input_ids, self.embed_tokens)
+        cos = self.rope_cos[meta.positions]
+        sin = self.rope_sin[meta.positions]
+        for layer, k_cache, v_cache in zip(self.layers, cache.keys, cache.values):
+            h = h + self._attention(layer, self._rms_norm(h, layer.input_norm), cos, sin, meta, k_cache, v_cache)
+            h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm))
+        h = self._rms_norm(h.index_select(0, logit_rows), self.norm)
+        return F.linear(h, self.lm_head).float()
+
+    def _attention(self, layer: DecoderLayer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
+                   meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor) -> torch.Tensor:
+        # x: [T, hidden] → q: [T, H, D], k/v: [T, KVH, D]
+        tokens = x.shape[0]
+        qkv = F.linear(x, layer.qkv_proj, layer.qkv_bias)
+        q_size = self.num_heads * self.head_dim
+        kv_size = self.kv_heads * self.head_dim
+        q = qkv[:, :q_size].view(tokens, self.num_heads, self.head_dim)
+        k = qkv[:, q_size:q_size + kv_size].view(tokens, self.kv_heads, self.head_dim)
+        v = qkv[:, q_size + kv_size:].view(tokens, self.kv_heads, self.head_dim)
+        q = _rotate(q, cos, sin)
+        k = _rotate(k, cos, sin)
+        out = self.attention(q, k, v, k_cache, v_cache, meta)
+        return F.linear(out, layer.o_proj)
+
+    def _mlp(self, layer: DecoderLayer, x: torch.Tensor) -> torch.Tensor:
+        gate, up = F.linear(x, layer.gate_up_proj).chunk(2, dim=-1)
+        return F.linear(F.silu(gate) * up, layer.down_proj)
+
+    def _rms_norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        # Normalised in float32 then cast back, as Hugging Face's LlamaRMSNorm does.
+        xf = x.float()
+        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.config.rms_norm_eps)
+        return weight * xf.to(x.dtype)
+
+
+def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate-half RoPE (Hugging Face layout). x: [T, heads, D]; cos/sin: [T, D/2] float32."""
+    half = x.shape[-1] // 2
+    xf = x.float()
+    x1, x2 = xf[..., :half], xf[..., half:]
+    c, s = cos[:, None, :], sin[:, None, :]
+    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)

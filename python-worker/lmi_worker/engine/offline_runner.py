@@ -1,0 +1,102 @@
+"""Drives the engine without the Java scheduler: a minimal block allocator and step loop.
+
+Used by the benchmark and the tests; the production policy (budgets, preemption,
+prefix caching) lives in the Java scheduler.
+"""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .engine import LmiDistEngine
+from .step import NewSequence, SamplingParams, StepOutput
+from .step_builder import ScheduledSequence, build_step
+
+
+@dataclass
+class Generation:
+    """A sequence's progress and what it produced."""
+
+    seq_id: int
+    prompt: List[int]
+    max_new_tokens: int
+    params: SamplingParams
+    output: List[int] = field(default_factory=list)
+    logprobs: List[float] = field(default_factory=list)
+    top: List[List[tuple]] = field(default_factory=list)  # per output token: [(id, logprob)] best first
+    block_table: List[int] = field(default_factory=list)
+    computed: int = 0  # tokens whose K/V is in the cache
+    sent: bool = False
+
+    @property
+    def done(self) -> bool:
+        return len(self.output) >= self.max_new_tokens
+
+    @property
+    def tokens(self) -> List[int]:
+        return self.prompt + self.output
+
+
+class OfflineRunner:
+    """Runs a fixed set of generations to completion, every sequence in every step."""
+
+    def __init__(self, engine: LmiDistEngine, block_order: Optional[Sequence[int]] = None,
+                 prefill_chunk: int = 1 << 30):
+        self.engine = engine
+        self.block_size = engine.capacity.block_size
+        self.free_blocks = list(block_order if block_order is not None else range(engine.capacity.num_blocks))
+        self.prefill_chunk = prefill_chunk
+        self.generations: Dict[int, Generation] = {}
+        self.step_id = 0
+        self.finished: List[int] = []
+
+    def add(self, seq_id: int, prompt: Sequence[int], max_new_tokens: int,
+            params: SamplingParams = SamplingParams()) -> Generation:
+        gen = Generation(seq_id, list(prompt), max_new_tokens, params)
+        self.generations[seq_id] = gen
+        return gen
+
+    def step(self) -> StepOutput:
+        """One step over every unfinished generation: a prefill chunk or one decode token each."""
+        scheduled, new = [], []
+        for gen in self.generations.values():
+            if gen.done:
+                continue
+            remaining = len(gen.tokens) - gen.computed
+            n = min(remaining, self.prefill_chunk)
+            end = gen.computed + n
+            while len(gen.block_table) * self.block_size < end:
+                gen.block_table.append(self.free_blocks.pop(0))
+            if not gen.sent:
+                new.append(NewSequence(gen.seq_id, len(gen.prompt), gen.params))
+                gen.sent = True
+            scheduled.append(ScheduledSequence(gen.seq_id, gen.tokens[gen.computed:end], gen.computed,
+                                               list(gen.block_table), sample=end == len(gen.tokens)))
+            gen.computed = end
+        batch = build_step(self.step_id, scheduled, new, self.finished)
+        self.step_id += 1
+        self.finished = []
+        out = self.engine.execute(batch)
+        for i, seq_id in enumerate(out.seq_ids.tolist()):
+            gen = self.generations[seq_id]
+            gen.output.append(int(out.token_ids[i]))
+            gen.logprobs.append(float(out.logprobs[i]))
+            gen.top.append([(int(t), float(lp)) for t, lp in zip(out.top_ids[i], out.top_logprobs[i]) if t >= 0])
+            if gen.done:
+                self.release(gen)
+        return out
+
+    def release(self, gen: Generation) -> None:
+        self.free_blocks.extend(gen.block_table)
+        gen.block_table = []
+        self.finished.append(gen.seq_id)
+
+    def run(self) -> Dict[int, Generation]:
+        while any(not g.done for g in self.generations.values()):
+            self.step()
+        return self.generations
+
+
+def shuffled_blocks(num_blocks: int, seed: int) -> List[int]:
+    return np.random.default_rng(seed).permutation(num_blocks).tolist()

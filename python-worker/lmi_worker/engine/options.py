@@ -1,0 +1,18 @@
+"""What the parent asks the engine to load and how much memory it may use."""
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Load-time options, sent by the parent in the `load` control message."""
+
+    model_dir: str
+    dtype: str = "auto"  # auto | float32 | float16 | bfloat16 (and fp32/fp16/bf16)
+    device: str = "auto"  # auto | cpu | cuda
+    max_model_len: Optional[int] = None  # default: the model's max_position_embeddings
+    block_size: int = 16
+    kv_cache_bytes: Optional[int] = None  # CPU budget for the KV cache; default: a share of free memory
+    gpu_memory_utilization: float = 0.9  # CUDA: share of device memory for weights + KV cache
+    max_num_seqs: int = 256

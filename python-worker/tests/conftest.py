@@ -1,0 +1,52 @@
+"""Shared fixtures: where the test models live, and how to see what a process has mapped."""
+
+import os
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def testdata_dir() -> Path:
+    """The shared test models; LMI_TESTDATA overrides the checkout-relative default."""
+    return Path(os.environ.get("LMI_TESTDATA", REPO_ROOT / ".." / "shared" / "testdata"))
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(testdata_dir: Path) -> Path:
+    path = testdata_dir / "tiny-llama"
+    if not (path / "config.json").is_file():
+        pytest.fail(f"test model not found at {path} (set LMI_TESTDATA to the shared testdata folder)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_engine(tiny_llama_dir: Path):
+    """One loaded engine for the session; tests use their own sequence ids and never share blocks."""
+    from lmi_worker.engine.engine import LmiDistEngine
+    from lmi_worker.engine.options import EngineOptions
+
+    return LmiDistEngine.load(EngineOptions(model_dir=str(tiny_llama_dir), kv_cache_bytes=64 << 20))
+
+
+@pytest.fixture
+def mapped_ranges() -> Callable[[Path], List[Tuple[int, int]]]:
+    """A function giving the address ranges where this process maps a file (Linux only)."""
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("needs /proc/self/maps")
+
+    def ranges(path: Path) -> List[Tuple[int, int]]:
+        target = str(Path(path).resolve())
+        found = []
+        for line in maps.read_text().splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5] == target:
+                start, end = fields[0].split("-")
+                found.append((int(start, 16), int(end, 16)))
+        return found
+
+    return ranges

@@ -1,0 +1,32 @@
+"""Runs the model forward directly for a list of scheduled sequences and returns every row's logits."""
+
+from typing import List
+
+import numpy as np
+import torch
+
+from lmi_worker.engine.attention_metadata import AttentionMetadata
+from lmi_worker.engine.engine import LmiDistEngine
+from lmi_worker.engine.step_builder import ScheduledSequence, build_step
+
+
+def forward_logits(engine: LmiDistEngine, seqs: List[ScheduledSequence]) -> List[torch.Tensor]:
+    """Logits [n_i, vocab] for each sequence's tokens, computed in one ragged forward."""
+    batch = build_step(0, seqs)
+    meta = AttentionMetadata.build(batch.start_pos, batch.token_offsets, batch.block_offsets, batch.block_tables,
+                                   engine.capacity.block_size, engine.capacity.num_blocks,
+                                   engine.model.kv_heads, engine.model.config.sliding_window,
+                                   engine.model.dtype, engine.model.device)
+    rows = torch.arange(len(batch.tokens))
+    with torch.inference_mode():
+        logits = engine.model.forward(torch.from_numpy(batch.tokens.astype(np.int64)), meta, engine.cache, rows)
+    offsets = batch.token_offsets
+    return [logits[offsets[i]:offsets[i + 1]] for i in range(len(seqs))]
+
+
+def blocks_for(length: int, block_size: int, order: List[int]) -> List[int]:
+    """The first blocks of `order` that hold `length` tokens; consumes them from `order`."""
+    count = -(-length // block_size)
+    taken = order[:count]
+    del order[:count]
+    return taken
