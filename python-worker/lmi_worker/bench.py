@@ -26,7 +26,7 @@ from .engine.step import SamplingParams  # noqa: E402
 log = logging.getLogger("lmi_worker.bench")
 
 
-def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 5) -> float:
+def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 10) -> float:
     """Best of several float32 square matrix products: the machine's practical peak."""
     a = torch.randn(size, size, device=device)
     b = torch.randn(size, size, device=device)
@@ -40,16 +40,21 @@ def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 5)
     return 2 * size ** 3 / best / 1e9
 
 
-def memory_read_gbps(device: torch.device, nbytes: int = 512 << 20, repeats: int = 5) -> float:
-    """Best of several full reads of a buffer much larger than the caches."""
+def memory_read_gbps(device: torch.device, nbytes: int = 1 << 30, repeats: int = 5) -> float:
+    """Best of several full reads of a buffer much larger than the caches, on every core."""
     x = torch.ones(nbytes // 4, device=device)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
     best = float("inf")
-    for _ in range(repeats + 1):
-        _sync(device)
-        start = time.perf_counter()
-        x.sum()
-        _sync(device)
-        best = min(best, time.perf_counter() - start)
+    try:
+        for _ in range(repeats + 1):
+            _sync(device)
+            start = time.perf_counter()
+            x.sum()
+            _sync(device)
+            best = min(best, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
     return nbytes / best / 1e9
 
 

@@ -81,13 +81,13 @@ class LlamaModel:
             h = h + self._attention(layer, self._rms_norm(h, layer.input_norm), cos, sin, meta, k_cache, v_cache)
             h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm))
         h = self._rms_norm(h.index_select(0, logit_rows), self.norm)
-        return F.linear(h, self.lm_head).float()
+        return _linear(h, self.lm_head).float()
 
     def _attention(self, layer: DecoderLayer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
                    meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor) -> torch.Tensor:
         # x: [T, hidden] → q: [T, H, D], k/v: [T, KVH, D]
         tokens = x.shape[0]
-        qkv = F.linear(x, layer.qkv_proj, layer.qkv_bias)
+        qkv = _linear(x, layer.qkv_proj, layer.qkv_bias)
         q_size = self.num_heads * self.head_dim
         kv_size = self.kv_heads * self.head_dim
         q = qkv[:, :q_size].view(tokens, self.num_heads, self.head_dim)
@@ -96,17 +96,26 @@ class LlamaModel:
         q = _rotate(q, cos, sin)
         k = _rotate(k, cos, sin)
         out = self.attention(q, k, v, k_cache, v_cache, meta)
-        return F.linear(out, layer.o_proj)
+        return _linear(out, layer.o_proj)
 
     def _mlp(self, layer: DecoderLayer, x: torch.Tensor) -> torch.Tensor:
-        gate, up = F.linear(x, layer.gate_up_proj).chunk(2, dim=-1)
-        return F.linear(F.silu(gate) * up, layer.down_proj)
+        gate, up = _linear(x, layer.gate_up_proj).chunk(2, dim=-1)
+        return _linear(F.silu(gate) * up, layer.down_proj)
 
     def _rms_norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         # Normalised in float32 then cast back, as Hugging Face's LlamaRMSNorm does.
         xf = x.float()
         xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.config.rms_norm_eps)
         return weight * xf.to(x.dtype)
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """x @ weight.T (+ bias). A single CPU row goes through mv, which streams the weights at full
+    memory bandwidth, where GEMM packs them first (measured 67 vs 31 GB/s on the bench machine)."""
+    if x.shape[0] == 1 and x.device.type == "cpu":
+        y = torch.mv(weight, x[0])[None]
+        return y if bias is None else y + bias
+    return F.linear(x, weight, bias)
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

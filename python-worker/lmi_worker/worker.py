@@ -1,0 +1,217 @@
+"""The worker process: handshake on the socket, load the engine, then execute one step per ring message."""
+
+import ctypes
+import importlib
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import asdict
+from typing import NoReturn, Optional
+
+from .engine.options import EngineOptions
+from .engine.step import ERR_INTERNAL, StepError
+from .ipc import PROTOCOL_VERSION
+from .ipc.frames import DOORBELL_FRAME, FrameReader, ProtocolError, control_frame
+from .ipc.shared_memory import SharedMemory, ShmLayoutError
+from .ipc.shm_ring import RELEASE_STORES
+from .ipc.step_codec import decode_step, encode_error, encode_output, message_step_id
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENGINE = "lmi_worker.engine.engine:LmiDistEngine"
+PR_SET_PDEATHSIG = 1
+
+
+class _Exit(BaseException):
+    """Unwinds the worker to its exit status; a BaseException so that no step's `except Exception` eats it."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def run(socket_path: str, shm_path: str, engine: str = DEFAULT_ENGINE, spin_us: float = 50.0) -> int:
+    """Serves the parent listening at `socket_path` until it says shutdown or goes away; the exit status."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    # The parent owns the worker's life: a Ctrl-C in its terminal must not kill steps it is draining.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        _serve(sock, socket_path, shm_path, engine, spin_us)
+    except _Exit as e:
+        log.log(logging.INFO if e.status == 0 else logging.ERROR, "exiting (%d): %s", e.status, e)
+        return e.status
+    except ProtocolError as e:
+        log.error("exiting (1): the parent broke the protocol: %s", e)
+        return 1
+    except OSError as e:
+        log.error("exiting (1): socket or shared memory failed: %s", e)
+        return 1
+    finally:
+        sock.close()
+
+
+def _serve(sock: socket.socket, socket_path: str, shm_path: str, engine: str, spin_us: float) -> NoReturn:
+    try:
+        sock.connect(socket_path)
+    except OSError as e:
+        raise _Exit(1, f"cannot reach the parent at {socket_path}: {e}") from None
+    try:
+        shm = SharedMemory.open(shm_path)
+    except (OSError, ShmLayoutError) as e:
+        sock.sendall(control_frame({"type": "error", "message": f"shared memory: {e}"}))
+        raise _Exit(1, f"shared memory: {e}") from None
+    try:
+        Worker(sock, shm, engine, spin_us / 1e6).run()
+    finally:
+        shm.close()
+
+
+def _on_sigterm(signum, frame):
+    raise _Exit(0, "SIGTERM")
+
+
+def _die_with_parent() -> None:
+    """Asks Linux for SIGTERM when the parent dies: a second guard next to the socket's EOF.
+
+    The signal follows the parent *thread* that spawned us, so a parent must spawn workers from a
+    thread that lives as long as they do.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(ctypes.get_errno()))
+
+
+class Worker:
+    """One connected worker: the socket, the rings and, once loaded, the engine."""
+
+    def __init__(self, sock: socket.socket, shm: SharedMemory, engine: str, spin_s: float):
+        self._sock = sock
+        self._reader = FrameReader(sock)
+        self._steps = shm.step_ring
+        self._results = shm.result_ring
+        self._engine_spec = engine
+        self._spin_s = spin_s
+        self._engine = None
+        self._steps_read = 0
+        self._steps_done = 0
+
+    def run(self) -> NoReturn:
+        """Serves until an _Exit (shutdown, SIGTERM, the parent gone, a failed load) unwinds it."""
+        self._send({"type": "hello", "protocol_version": PROTOCOL_VERSION, "pid": os.getpid(),
+                    "release_stores": RELEASE_STORES})
+        options = self._await_load()
+        self._engine = self._load(options)
+        self._send({"type": "loaded", "capacity": asdict(self._engine.capacity)})
+        while True:
+            # Drains doorbells already answered by spinning (the kernel charges each one a whole
+            # buffer) and picks up control messages even while steps keep coming.
+            self._reader.fill(0)
+            self._answer_controls()
+            message = self._take_step()
+            if message is not None:
+                step_id = message_step_id(message)
+                self._publish(step_id, self._execute(step_id, message))
+
+    def _await_load(self) -> dict:
+        while True:
+            message = self._reader.pop()
+            if message is None:
+                self._wait_for_socket(None)
+            elif message["type"] == "load":
+                return message.get("options") or {}
+            else:
+                self._answer(message)
+
+    def _load(self, raw_options: dict):
+        try:
+            options = EngineOptions(**raw_options)
+            module, _, name = self._engine_spec.partition(":")
+            engine_class = getattr(importlib.import_module(module), name)
+            started = time.perf_counter()
+            engine = engine_class.load(options, self._progress)
+        except Exception as e:
+            log.exception("loading the engine failed")
+            self._send({"type": "error", "message": f"{type(e).__name__}: {e}"})
+            raise _Exit(1, "loading the engine failed") from None
+        log.info("engine %s loaded in %.1f s", self._engine_spec, time.perf_counter() - started)
+        return engine
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        self._send({"type": "progress", "stage": stage, "fraction": float(fraction)})
+
+    def _answer_controls(self) -> None:
+        while (message := self._reader.pop()) is not None:
+            self._answer(message)
+
+    def _answer(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "health":
+            self._send({"type": "health", "ok": self._engine is not None, "steps": self._steps_done})
+        elif kind == "shutdown":
+            self._send({"type": "bye"})
+            raise _Exit(0, "shutdown requested")
+        else:
+            log.warning("ignoring control message %r", kind)
+
+    def _ready(self) -> bool:
+        # Where a plain store is not a release store, a record is only safe to read after its doorbell.
+        return self._steps.has_data() and (RELEASE_STORES or self._reader.doorbells > self._steps_read)
+
+    def _take_step(self) -> Optional[bytearray]:
+        """The next step message: spins a little on the ring, then sleeps on the socket; None if a control came."""
+        if not self._ready():
+            deadline = time.perf_counter() + self._spin_s
+            while not self._ready():
+                os.sched_yield()
+                if time.perf_counter() >= deadline:
+                    self._wait_for_socket(None)
+                    if not self._ready():
+                        return None
+        self._steps_read += 1
+        return self._steps.read()
+
+    def _execute(self, step_id: int, message: bytearray) -> bytearray:
+        try:
+            batch = decode_step(message)
+            output = self._engine.execute(batch)
+            if output.step_id != batch.step_id:
+                raise RuntimeError(f"the engine answered step {batch.step_id} with step {output.step_id}")
+            return encode_output(output)
+        except StepError as e:
+            log.warning("step %d rejected (code %d): %s", step_id, e.code, e)
+            return encode_error(step_id, e.code, str(e))
+        except Exception as e:
+            log.exception("step %d failed", step_id)
+            return encode_error(step_id, ERR_INTERNAL, f"{type(e).__name__}: {e}")
+        finally:
+            self._steps_done += 1
+
+    def _publish(self, step_id: int, message: bytearray) -> None:
+        if len(message) > self._results.max_message:
+            log.error("the result of step %d is %d bytes, over the result ring's limit", step_id, len(message))
+            message = encode_error(step_id, ERR_INTERNAL, f"the result is {len(message)} bytes, more than the "
+                                                          f"result ring's limit of {self._results.max_message}")
+        while not self._results.try_write(message):
+            self._wait_for_socket(0.001)  # the parent frees space without a doorbell; poll, but notice EOF
+        self._send_bytes(DOORBELL_FRAME)
+
+    def _wait_for_socket(self, timeout: Optional[float]) -> None:
+        self._reader.fill(timeout)
+        if self._reader.eof:
+            raise _Exit(0, "the parent closed the socket")
+
+    def _send(self, message: dict) -> None:
+        self._send_bytes(control_frame(message))
+
+    def _send_bytes(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            raise _Exit(0, "the parent closed the socket") from None
