@@ -9,7 +9,7 @@ usage() {
   cat <<USAGE
 usage: ./lmi <command> [args]
 
-  test                 run the whole test suite (Python worker tests)
+  test                 run the whole test suite (Python worker, then Java)
   bench-engine [ARGS]  the lmi-dist engine's offline benchmark on the bench-llama model
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
   help                 this text
@@ -69,6 +69,8 @@ cmd_test() {
   worker_env
   log "Python worker tests ($python)"
   (cd "$ROOT/python-worker" && "$python" -m pytest -q "$@" tests)
+  log "Java tests"
+  (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
 }
 
 cmd_bench_engine() {
