@@ -29,7 +29,9 @@ def tiny_llama_engine(tiny_llama_dir: Path):
     from lmi_worker.engine.engine import LmiDistEngine
     from lmi_worker.engine.options import EngineOptions
 
-    return LmiDistEngine.load(EngineOptions(model_dir=str(tiny_llama_dir), kv_cache_bytes=64 << 20))
+    # LMI_TEST_DEVICE=cuda runs the parity tests on a GPU where one is lent.
+    device = os.environ.get("LMI_TEST_DEVICE", "cpu")
+    return LmiDistEngine.load(EngineOptions(model_dir=str(tiny_llama_dir), device=device, kv_cache_bytes=64 << 20))
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ def forward_logits(engine: LmiDistEngine, seqs: List[ScheduledSequence]) -> List
                                    engine.capacity.block_size, engine.capacity.num_blocks,
                                    engine.model.kv_heads, engine.model.config.sliding_window,
                                    engine.model.dtype, engine.model.device)
-    rows = torch.arange(len(batch.tokens))
+    device = engine.model.device
+    rows = torch.arange(len(batch.tokens), device=device)
+    ids = torch.from_numpy(batch.tokens.astype(np.int64)).to(device)
     with torch.inference_mode():
-        logits = engine.model.forward(torch.from_numpy(batch.tokens.astype(np.int64)), meta, engine.cache, rows)
+        logits = engine.model.forward(ids, meta, engine.cache, rows).cpu()
     offsets = batch.token_offsets
     return [logits[offsets[i]:offsets[i + 1]] for i in range(len(seqs))]
 

@@ -3,9 +3,13 @@
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 
 from .attention_metadata import AttentionMetadata, DecodeGroup, PrefillChunk
 from .kernels import cpu_kernels
+
+# torch >= 2.0 (the CUDA builds) fuses attention; Debian's CPU torch 1.13 has no such kernel.
+_SDPA = getattr(F, "scaled_dot_product_attention", None)
 
 # Queries of a long prefill chunk are processed in pieces so scores stay [heads, piece, context].
 PREFILL_QUERY_PIECE = 512
@@ -48,16 +52,14 @@ class PagedAttention:
                                                       self.threads)
         # q: [B, H, D] → [KVH * B, G, D]; gathered context: [KVH * B, L, D]
         batch, num_heads, head_dim = q.shape
-        kv_heads, _, block_size, _ = k_cache.shape
+        kv_heads = k_cache.shape[0]
         groups = num_heads // kv_heads
         context = group.mask.shape[1]
         qg = q.view(batch, kv_heads, groups, head_dim).transpose(0, 1).reshape(kv_heads * batch, groups, head_dim)
         keys = _gather(k_cache, group.block_rows).view(kv_heads * batch, context, head_dim)
         values = _gather(v_cache, group.block_rows).view(kv_heads * batch, context, head_dim)
-        scores = torch.bmm(qg, keys.transpose(1, 2)).view(kv_heads, batch, groups, context)
-        scores = scores.mul_(self.scale).add_(group.mask[None, :, None, :])
-        probs = torch.softmax(scores, dim=-1).view(kv_heads * batch, groups, context)
-        out = torch.bmm(probs, values).view(kv_heads, batch, groups, head_dim)
+        mask = group.mask[None, :, None, :].expand(kv_heads, batch, 1, context).reshape(kv_heads * batch, 1, context)
+        out = _attend(qg, keys, values, mask, self.scale).view(kv_heads, batch, groups, head_dim)
         return out.transpose(0, 1).reshape(batch, num_heads, head_dim)
 
     def _prefill(self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, chunk: PrefillChunk,
@@ -81,12 +83,18 @@ class PagedAttention:
             if self.sliding_window is not None:
                 blocked |= key_pos <= query_pos - self.sliding_window
             mask = torch.zeros(blocked.shape, dtype=q.dtype, device=q.device).masked_fill_(blocked, float("-inf"))
-            scores = torch.bmm(qg, keys.transpose(1, 2)).view(kv_heads, groups, piece, context)
-            scores = scores.mul_(self.scale).add_(mask)
-            probs = torch.softmax(scores, dim=-1).view(kv_heads, groups * piece, context)
-            piece_out = torch.bmm(probs, values).view(kv_heads, groups, piece, head_dim)
+            piece_out = _attend(qg, keys, values, mask.repeat(groups, 1), self.scale).view(
+                kv_heads, groups, piece, head_dim)
             out[lo:hi] = piece_out.permute(2, 0, 1, 3).reshape(piece, num_heads, head_dim)
         return out
+
+
+def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Tensor:
+    """softmax(q k^T * scale + mask) v. q: [X, M, D]; k, v: [X, N, D]; mask broadcasts to [X, M, N]."""
+    if _SDPA is not None and scale == q.shape[-1] ** -0.5:
+        return _SDPA(q, k, v, attn_mask=mask)
+    scores = torch.bmm(q, k.transpose(1, 2)).mul_(scale).add_(mask)
+    return torch.bmm(torch.softmax(scores, dim=-1), v)
 
 
 def _gather(cache: torch.Tensor, block_rows: torch.Tensor) -> torch.Tensor:
