@@ -14,6 +14,9 @@ from .paged_attention import PagedAttention
 from .rope import rope_inv_freq
 
 
+MV_MAX_ROWS = 4
+
+
 @dataclass
 class DecoderLayer:
     """One transformer block; q/k/v and gate/up are fused into one matmul each."""
@@ -110,10 +113,11 @@ class LlamaModel:
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """x @ weight.T (+ bias). A single CPU row goes through mv, which streams the weights at full
-    memory bandwidth, where GEMM packs them first (measured 67 vs 31 GB/s on the bench machine)."""
-    if x.shape[0] == 1 and x.device.type == "cpu":
-        y = torch.mv(weight, x[0])[None]
+    """x @ weight.T (+ bias). A few CPU rows go through mv, row by row: mv streams the weights at
+    full memory bandwidth where OpenBLAS's GEMM packs them first (measured here: 1.7x faster
+    up to 4 rows, even at 8, GEMM ahead from 16)."""
+    if 0 < x.shape[0] <= MV_MAX_ROWS and x.device.type == "cpu":
+        y = torch.stack([torch.mv(weight, row) for row in x])
         return y if bias is None else y + bias
     return F.linear(x, weight, bias)
 
