@@ -1,0 +1,64 @@
+package ai.lmi.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Every key the server knows, in the order the effective configuration lists them. */
+final class ConfigKeys {
+
+    static final ConfigKey<Path> MODEL_ID = new ConfigKey<>("option.model_id", Path.class, ValueParsers.path(), null);
+    static final ConfigKey<RollingBatch> ROLLING_BATCH =
+            new ConfigKey<>("option.rolling_batch", RollingBatch.class, RollingBatch::fromConfigName, "lmi-dist");
+    static final ConfigKey<Dtype> DTYPE = new ConfigKey<>("option.dtype", Dtype.class, Dtype::fromConfigName, "auto");
+    static final ConfigKey<Device> DEVICE = new ConfigKey<>("option.device", Device.class, Device::fromConfigName, "auto");
+    static final ConfigKey<Integer> TENSOR_PARALLEL_DEGREE =
+            new ConfigKey<>("option.tensor_parallel_degree", Integer.class, ValueParsers.positiveInteger(), "1");
+    /** Unset: the model's own maximum (max_position_embeddings), as the worker reports it. */
+    static final ConfigKey<Integer> MAX_MODEL_LEN =
+            new ConfigKey<>("option.max_model_len", Integer.class, ValueParsers.positiveInteger(), null);
+    static final ConfigKey<Integer> MAX_ROLLING_BATCH_SIZE =
+            new ConfigKey<>("option.max_rolling_batch_size", Integer.class, ValueParsers.positiveInteger(), "64");
+    static final ConfigKey<Integer> MAX_NUM_BATCHED_TOKENS =
+            new ConfigKey<>("option.max_num_batched_tokens", Integer.class, ValueParsers.positiveInteger(), "2048");
+    static final ConfigKey<Integer> BLOCK_SIZE =
+            new ConfigKey<>("option.block_size", Integer.class, ValueParsers.integer(1, 256), "16");
+    static final ConfigKey<Boolean> ENABLE_PREFIX_CACHING =
+            new ConfigKey<>("option.enable_prefix_caching", Boolean.class, ValueParsers.bool(), "true");
+    /** Unset: the worker sizes the CPU KV cache from free memory. */
+    static final ConfigKey<Long> KV_CACHE_BYTES =
+            new ConfigKey<>("option.kv_cache_bytes", Long.class, ValueParsers.byteSize(Long.MAX_VALUE), null);
+    static final ConfigKey<Double> GPU_MEMORY_UTILIZATION =
+            new ConfigKey<>("option.gpu_memory_utilization", Double.class, ValueParsers.fraction(), "0.9");
+    /** Unset: the serving code looks for a Python that imports torch. */
+    static final ConfigKey<Path> PYTHON_EXECUTABLE =
+            new ConfigKey<>("option.python_executable", Path.class, ValueParsers.path(), null);
+    static final ConfigKey<Integer> JOB_QUEUE_SIZE =
+            new ConfigKey<>("job_queue_size", Integer.class, ValueParsers.positiveInteger(), "1000");
+    /** Unset: derived from the model directory's name. */
+    static final ConfigKey<String> MODEL_NAME = new ConfigKey<>("model_name", String.class, ValueParsers.modelName(), null);
+    static final ConfigKey<Integer> PORT = new ConfigKey<>("port", Integer.class, ValueParsers.integer(0, 65535), "8080");
+    static final ConfigKey<String> BIND_ADDRESS =
+            new ConfigKey<>("bind_address", String.class, ValueParsers.nonEmptyText(), "0.0.0.0");
+    /** 6 MiB, SageMaker's default payload limit; at most what one Netty aggregate can hold. */
+    static final ConfigKey<Long> MAX_PAYLOAD_BYTES =
+            new ConfigKey<>("max_payload_bytes", Long.class, ValueParsers.byteSize(Integer.MAX_VALUE), "6m");
+    static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =
+            new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
+
+    static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
+            MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, BLOCK_SIZE, ENABLE_PREFIX_CACHING,
+            KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
+            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S);
+
+    private static final Map<String, ConfigKey<?>> BY_NAME =
+            ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));
+
+    private ConfigKeys() {}
+
+    static boolean isKnown(String name) {
+        return BY_NAME.containsKey(name);
+    }
+}

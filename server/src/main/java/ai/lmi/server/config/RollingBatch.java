@@ -1,0 +1,52 @@
+package ai.lmi.server.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** The inference backend that runs the model ({@code option.rolling_batch}). */
+public enum RollingBatch {
+    /** This project's PyTorch engine, scheduled step by step from Java. */
+    LMI_DIST("lmi-dist"),
+    /** Picked from the installed libraries and the model's config.json. */
+    AUTO("auto");
+
+    // Delegated backends from the design whose adapters are not part of this build yet.
+    private static final Set<String> NOT_INSTALLED = Set.of("vllm", "trtllm", "neuronx", "transformers");
+
+    private final String configName;
+
+    RollingBatch(String configName) {
+        this.configName = configName;
+    }
+
+    /** The value as written in the configuration, e.g. {@code lmi-dist}. */
+    public String configName() {
+        return configName;
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+
+    /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
+    static RollingBatch fromConfigName(String text) {
+        String name = text.toLowerCase(Locale.ROOT);
+        for (RollingBatch value : values()) {
+            if (value.configName.equals(name)) {
+                return value;
+            }
+        }
+        if (NOT_INSTALLED.contains(name)) {
+            throw new IllegalArgumentException(
+                    "the " + name + " backend is not installed; use one of " + allowed());
+        }
+        throw new IllegalArgumentException("must be one of " + allowed());
+    }
+
+    private static String allowed() {
+        return Arrays.stream(values()).map(RollingBatch::configName).collect(Collectors.joining(", "));
+    }
+}

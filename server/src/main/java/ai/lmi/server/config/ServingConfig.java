@@ -1,0 +1,151 @@
+package ai.lmi.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+/** The effective serving configuration: immutable, built once by {@link ServingConfigLoader}, passed in. */
+public final class ServingConfig {
+
+    private final Map<String, Setting> settings;
+
+    ServingConfig(Map<String, Setting> settings) {
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+    }
+
+    /** {@code option.model_id}: the model directory as configured, unresolved; empty when none was given. */
+    public Optional<Path> modelId() {
+        return Optional.ofNullable(value(ConfigKeys.MODEL_ID));
+    }
+
+    /** {@code option.rolling_batch}, default {@code lmi-dist}. */
+    public RollingBatch rollingBatch() {
+        return value(ConfigKeys.ROLLING_BATCH);
+    }
+
+    /** {@code option.dtype}, default {@code auto}. */
+    public Dtype dtype() {
+        return value(ConfigKeys.DTYPE);
+    }
+
+    /** {@code option.device}, default {@code auto}. */
+    public Device device() {
+        return value(ConfigKeys.DEVICE);
+    }
+
+    /** {@code option.tensor_parallel_degree}: worker processes per model, default 1. */
+    public int tensorParallelDegree() {
+        return value(ConfigKeys.TENSOR_PARALLEL_DEGREE);
+    }
+
+    /** {@code option.max_model_len}; empty means the model's own maximum. */
+    public OptionalInt maxModelLen() {
+        Integer value = value(ConfigKeys.MAX_MODEL_LEN);
+        return value == null ? OptionalInt.empty() : OptionalInt.of(value);
+    }
+
+    /** {@code option.max_rolling_batch_size}: sequences per step, default 64. */
+    public int maxRollingBatchSize() {
+        return value(ConfigKeys.MAX_ROLLING_BATCH_SIZE);
+    }
+
+    /** {@code option.max_num_batched_tokens}: the token budget of one step, default 2048. */
+    public int maxNumBatchedTokens() {
+        return value(ConfigKeys.MAX_NUM_BATCHED_TOKENS);
+    }
+
+    /** {@code option.block_size}: tokens per KV-cache block, default 16. */
+    public int blockSize() {
+        return value(ConfigKeys.BLOCK_SIZE);
+    }
+
+    /** {@code option.enable_prefix_caching}, default true. */
+    public boolean enablePrefixCaching() {
+        return value(ConfigKeys.ENABLE_PREFIX_CACHING);
+    }
+
+    /** {@code option.kv_cache_bytes}: the CPU KV-cache budget; empty means the worker decides. */
+    public OptionalLong kvCacheBytes() {
+        Long value = value(ConfigKeys.KV_CACHE_BYTES);
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    /** {@code option.gpu_memory_utilization}: share of GPU memory for weights and KV cache, default 0.9. */
+    public double gpuMemoryUtilization() {
+        return value(ConfigKeys.GPU_MEMORY_UTILIZATION);
+    }
+
+    /** {@code option.python_executable}; empty means auto-detect a Python that imports torch. */
+    public Optional<Path> pythonExecutable() {
+        return Optional.ofNullable(value(ConfigKeys.PYTHON_EXECUTABLE));
+    }
+
+    /** {@code job_queue_size}: requests admitted before new ones get 503, default 1000. */
+    public int jobQueueSize() {
+        return value(ConfigKeys.JOB_QUEUE_SIZE);
+    }
+
+    /** {@code model_name}, default the model directory's name ({@code model} without one). */
+    public String modelName() {
+        return value(ConfigKeys.MODEL_NAME);
+    }
+
+    /** {@code port}, default 8080; 0 picks a free port. */
+    public int port() {
+        return value(ConfigKeys.PORT);
+    }
+
+    /** {@code bind_address}, default {@code 0.0.0.0}. */
+    public String bindAddress() {
+        return value(ConfigKeys.BIND_ADDRESS);
+    }
+
+    /** {@code max_payload_bytes}: the largest request body, default 6 MiB. */
+    public int maxPayloadBytes() {
+        return Math.toIntExact(value(ConfigKeys.MAX_PAYLOAD_BYTES));
+    }
+
+    /** {@code worker_startup_timeout_s}: how long a worker may take to load, default 600 s. */
+    public Duration workerStartupTimeout() {
+        return Duration.ofSeconds(value(ConfigKeys.WORKER_STARTUP_TIMEOUT_S));
+    }
+
+    /**
+     * Every key in a fixed order, each as {@code {"value": v, "source": s}}: v is a string, number,
+     * boolean or null (unset), s one of {@code command line}, a file path,
+     * {@code environment VARIABLE}, {@code default} or {@code derived from KEY}.
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        settings.forEach((key, setting) -> {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("value", renderedValue(setting.value()));
+            entry.put("source", setting.source().toString());
+            map.put(key, Collections.unmodifiableMap(entry));
+        });
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** One line for the start-up log: {@code key=value (source), ...}. */
+    @Override
+    public String toString() {
+        return settings.entrySet().stream()
+                .map(e -> e.getKey() + "=" + renderedValue(e.getValue().value()) + " (" + e.getValue().source() + ")")
+                .collect(Collectors.joining(", "));
+    }
+
+    private <T> T value(ConfigKey<T> key) {
+        return key.type().cast(settings.get(key.name()).value());
+    }
+
+    // Numbers, booleans and null stay as they are for JSON; enums and paths become their configured text.
+    private static Object renderedValue(Object value) {
+        return value == null || value instanceof Number || value instanceof Boolean ? value : value.toString();
+    }
+}

@@ -1,0 +1,102 @@
+package ai.lmi.server.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the one {@link ServingConfig} from the command line, serving.properties and the environment. */
+public final class ServingConfigLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServingConfigLoader.class);
+    private static final String PROPERTIES_FILE_NAME = "serving.properties";
+    private static final String UNNAMED_MODEL = "model";
+
+    private ServingConfigLoader() {}
+
+    /**
+     * Merges the sources (command line > serving.properties > environment > defaults), warns about
+     * unknown keys, and validates every effective value.
+     *
+     * @param args the command-line arguments, e.g. {@code ["--model", "/opt/ml/model", "--port", "8081"]}
+     * @param environment the process environment, e.g. {@code System.getenv()}
+     * @throws ConfigException listing every malformed argument, unreadable file or invalid value
+     */
+    public static ServingConfig load(List<String> args, Map<String, String> environment) {
+        CommandLineArguments commandLine = CommandLineArguments.parse(args);
+        Map<String, ConfigEntry> fromEnvironment = EnvironmentVariables.read(environment);
+        Map<String, ConfigEntry> fromFile = readPropertiesFile(commandLine, fromEnvironment);
+        List<Map<String, ConfigEntry>> sources = List.of(commandLine.settings(), fromFile, fromEnvironment);
+        sources.forEach(ServingConfigLoader::warnAboutUnknownKeys);
+        return new ServingConfig(resolve(sources));
+    }
+
+    private static Map<String, ConfigEntry> readPropertiesFile(
+            CommandLineArguments commandLine, Map<String, ConfigEntry> fromEnvironment) {
+        if (commandLine.configFile().isPresent()) {
+            Path file = commandLine.configFile().get();
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("--config " + file + ": no such file");
+            }
+            return PropertiesFile.read(file);
+        }
+        // The file cannot say where it is: the model directory comes from the command line, else the environment.
+        ConfigEntry modelId = commandLine.settings().getOrDefault(
+                ConfigKeys.MODEL_ID.name(), fromEnvironment.get(ConfigKeys.MODEL_ID.name()));
+        if (modelId == null || modelId.value().isBlank()) {
+            return Map.of();
+        }
+        Path file = Path.of(modelId.value().trim()).resolve(PROPERTIES_FILE_NAME);
+        return Files.isRegularFile(file) ? PropertiesFile.read(file) : Map.of();
+    }
+
+    private static void warnAboutUnknownKeys(Map<String, ConfigEntry> source) {
+        for (ConfigEntry entry : source.values()) {
+            if (!ConfigKeys.isKnown(entry.key())) {
+                LOG.warn("Unknown configuration key {} (from {}) is ignored", entry.key(), entry.source());
+            }
+        }
+    }
+
+    /** Each known key's value from the strongest source that sets it, else its default. */
+    private static Map<String, Setting> resolve(List<Map<String, ConfigEntry>> sourcesStrongestFirst) {
+        Map<String, Setting> settings = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            ConfigEntry entry = sourcesStrongestFirst.stream()
+                    .map(source -> source.get(key.name()))
+                    .filter(Objects::nonNull)
+                    .findFirst()
+                    .orElse(null);
+            if (entry == null) {
+                settings.put(key.name(), new Setting(key.defaultValue(), ConfigSource.DEFAULT));
+                continue;
+            }
+            try {
+                settings.put(key.name(), new Setting(key.parse(entry.value()), entry.source()));
+            } catch (IllegalArgumentException e) {
+                errors.add(entry.invalid(e.getMessage()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        if (settings.get(ConfigKeys.MODEL_NAME.name()).value() == null) {
+            Path modelId = ConfigKeys.MODEL_ID.type().cast(settings.get(ConfigKeys.MODEL_ID.name()).value());
+            settings.put(ConfigKeys.MODEL_NAME.name(), derivedModelName(modelId));
+        }
+        return settings;
+    }
+
+    private static Setting derivedModelName(Path modelId) {
+        Path directoryName = modelId == null ? null : modelId.toAbsolutePath().normalize().getFileName();
+        return directoryName == null
+                ? new Setting(UNNAMED_MODEL, ConfigSource.DEFAULT)
+                : new Setting(directoryName.toString(), ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
+    }
+}

@@ -1,0 +1,74 @@
+package ai.lmi.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServingConfigRenderingTest {
+
+    @Test
+    void everyKeyInOrderWithValueAndSource() {
+        ServingConfig config = ServingConfigLoader.load(
+                List.of("--model", "/models/llama", "--option.dtype", "bf16", "--port", "9000"),
+                Map.of("OPTION_KV_CACHE_BYTES", "1k", "SERVING_MAX_PAYLOAD_BYTES", "1m"));
+
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("option.model_id", entry("/models/llama", "command line"));
+        expected.put("option.rolling_batch", entry("lmi-dist", "default"));
+        expected.put("option.dtype", entry("bfloat16", "command line"));
+        expected.put("option.device", entry("auto", "default"));
+        expected.put("option.tensor_parallel_degree", entry(1, "default"));
+        expected.put("option.max_model_len", entry(null, "default"));
+        expected.put("option.max_rolling_batch_size", entry(64, "default"));
+        expected.put("option.max_num_batched_tokens", entry(2048, "default"));
+        expected.put("option.block_size", entry(16, "default"));
+        expected.put("option.enable_prefix_caching", entry(true, "default"));
+        expected.put("option.kv_cache_bytes", entry(1024L, "environment OPTION_KV_CACHE_BYTES"));
+        expected.put("option.gpu_memory_utilization", entry(0.9, "default"));
+        expected.put("option.python_executable", entry(null, "default"));
+        expected.put("job_queue_size", entry(1000, "default"));
+        expected.put("model_name", entry("llama", "derived from option.model_id"));
+        expected.put("port", entry(9000, "command line"));
+        expected.put("bind_address", entry("0.0.0.0", "default"));
+        expected.put("max_payload_bytes", entry(1048576L, "environment SERVING_MAX_PAYLOAD_BYTES"));
+        expected.put("worker_startup_timeout_s", entry(600, "default"));
+
+        Map<String, Object> rendered = config.toMap();
+
+        assertEquals(expected, rendered);
+        assertEquals(List.copyOf(expected.keySet()), List.copyOf(rendered.keySet()));
+    }
+
+    @Test
+    void renderedMapIsImmutable() {
+        Map<String, Object> rendered = ServingConfigLoader.load(List.of(), Map.of()).toMap();
+
+        assertThrows(UnsupportedOperationException.class, () -> rendered.put("port", 1));
+    }
+
+    @Test
+    void logLine() {
+        String line = ServingConfigLoader.load(List.of("--port", "9000"), Map.of()).toString();
+
+        assertEquals("option.model_id=null (default), option.rolling_batch=lmi-dist (default), "
+                + "option.dtype=auto (default), option.device=auto (default), "
+                + "option.tensor_parallel_degree=1 (default), option.max_model_len=null (default), "
+                + "option.max_rolling_batch_size=64 (default), option.max_num_batched_tokens=2048 (default), "
+                + "option.block_size=16 (default), option.enable_prefix_caching=true (default), "
+                + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
+                + "option.python_executable=null (default), job_queue_size=1000 (default), "
+                + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
+                + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default)", line);
+    }
+
+    private static Map<String, Object> entry(Object value, String source) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("value", value);
+        entry.put("source", source);
+        return entry;
+    }
+}
