@@ -132,6 +132,21 @@ def test_layout_errors_are_reported(tiny_llama_engine):
         tiny_llama_engine.execute(batch)
 
 
+def test_a_failed_step_does_not_forget_its_finished_sequences(tiny_llama_engine):
+    engine = tiny_llama_engine
+    engine.execute(_good_step(0, 804))
+    with pytest.raises(StepError):
+        engine.execute(build_step(1, [ScheduledSequence(12345, [5], 0, [0])], finished=[804]))
+    assert 804 in engine.states
+
+
+def test_a_step_that_only_finishes_sequences_returns_an_empty_output(tiny_llama_engine):
+    engine = tiny_llama_engine
+    engine.execute(_good_step(0, 805))
+    out = engine.execute(build_step(1, [], finished=[805]))
+    assert out.step_id == 1 and len(out.seq_ids) == 0 and 805 not in engine.states
+
+
 def test_finished_sequences_are_forgotten(tiny_llama_engine):
     engine = tiny_llama_engine
     engine.execute(_good_step(0, 803))

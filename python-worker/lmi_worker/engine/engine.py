@@ -80,9 +80,12 @@ class LmiDistEngine:
 
     def execute(self, batch: StepBatch) -> StepOutput:
         """Runs one step; raises StepError, changing nothing, when the step is malformed."""
-        for seq_id in batch.finished.tolist():
-            self.states.pop(seq_id, None)
-        validate_step(batch, self.states, self.capacity)
+        finished = set(batch.finished.tolist())
+        live = {k: v for k, v in self.states.items() if k not in finished} if finished else self.states
+        validate_step(batch, live, self.capacity)
+        self.states = live
+        if batch.num_seqs == 0:
+            return _empty_output(batch.step_id)
         for seq in batch.new_sequences:
             self.states[seq.seq_id] = SequenceState(seq.prompt_len, seq.params, seq.prefix_ids.tolist())
         states = [self.states[s] for s in batch.seq_ids.tolist()]
@@ -133,21 +136,19 @@ class LmiDistEngine:
     def _sample(self, batch: StepBatch, states: List[SequenceState], logits: torch.Tensor,
                 sample_at: List[int]) -> StepOutput:
         sampling = np.nonzero(batch.sample)[0]
-        rows = [_sampler_row(states[i]) for i in sampling]
-        if rows:
-            result = self.sampler(logits[sample_at], rows)
-            token_ids = result.token_ids.numpy().astype(np.int32)
-            logprobs = result.logprobs.numpy()
-            top_ids = result.top_ids.numpy().astype(np.int32)
-            top_logprobs = result.top_logprobs.numpy()
-        else:
-            token_ids = np.zeros(0, np.int32)
-            logprobs = np.zeros(0, np.float32)
-            top_ids = np.zeros((0, 0), np.int32)
-            top_logprobs = np.zeros((0, 0), np.float32)
+        if not len(sampling):
+            return _empty_output(batch.step_id)
+        result = self.sampler(logits[sample_at], [_sampler_row(states[i]) for i in sampling])
         return StepOutput(step_id=batch.step_id, seq_ids=batch.seq_ids[sampling].astype(np.int64),
-                          token_ids=token_ids, logprobs=logprobs, top_ids=top_ids, top_logprobs=top_logprobs,
+                          token_ids=result.token_ids.numpy().astype(np.int32), logprobs=result.logprobs.numpy(),
+                          top_ids=result.top_ids.numpy().astype(np.int32), top_logprobs=result.top_logprobs.numpy(),
                           prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
+
+
+def _empty_output(step_id: int) -> StepOutput:
+    return StepOutput(step_id=step_id, seq_ids=np.zeros(0, np.int64), token_ids=np.zeros(0, np.int32),
+                      logprobs=np.zeros(0, np.float32), top_ids=np.zeros((0, 0), np.int32),
+                      top_logprobs=np.zeros((0, 0), np.float32), prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
 
 
 def _sampler_row(state: SequenceState) -> SamplerRow:

@@ -1,0 +1,85 @@
+package ai.lmi.server.worker;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Objects;
+
+/**
+ * What the worker's engine loads and how much memory it may use: the {@code load} message's options
+ * (lmi_worker.engine.options.EngineOptions; the worker rejects unknown fields).
+ *
+ * @param maxModelLen          null: the model's max_position_embeddings
+ * @param kvCacheBytes         KV-cache budget; null: a share of free memory (CPU) or of the GPU's
+ * @param gpuMemoryUtilization CUDA: share of device memory for weights and KV cache
+ */
+public record EngineOptions(
+        @JsonProperty("model_dir") String modelDir,
+        @JsonProperty("dtype") String dtype,
+        @JsonProperty("device") String device,
+        @JsonProperty("max_model_len") Integer maxModelLen,
+        @JsonProperty("block_size") int blockSize,
+        @JsonProperty("kv_cache_bytes") Long kvCacheBytes,
+        @JsonProperty("gpu_memory_utilization") double gpuMemoryUtilization,
+        @JsonProperty("max_num_seqs") int maxNumSeqs) {
+
+    public EngineOptions {
+        Objects.requireNonNull(modelDir, "model_dir");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(device, "device");
+        if (maxModelLen != null && maxModelLen <= 0) {
+            throw new IllegalArgumentException("max_model_len " + maxModelLen + " must be positive");
+        }
+        if (blockSize <= 0) {
+            throw new IllegalArgumentException("block_size " + blockSize + " must be positive");
+        }
+        if (kvCacheBytes != null && kvCacheBytes <= 0) {
+            throw new IllegalArgumentException("kv_cache_bytes " + kvCacheBytes + " must be positive");
+        }
+        if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
+            throw new IllegalArgumentException("gpu_memory_utilization " + gpuMemoryUtilization
+                    + " must be in (0, 1]");
+        }
+        if (maxNumSeqs <= 0) {
+            throw new IllegalArgumentException("max_num_seqs " + maxNumSeqs + " must be positive");
+        }
+    }
+
+    /** The worker's defaults for the model in {@code modelDir}. */
+    public static EngineOptions forModel(String modelDir) {
+        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256);
+    }
+
+    public EngineOptions withDtype(String value) {
+        return new EngineOptions(modelDir, value, device, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, maxNumSeqs);
+    }
+
+    public EngineOptions withDevice(String value) {
+        return new EngineOptions(modelDir, dtype, value, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, maxNumSeqs);
+    }
+
+    public EngineOptions withMaxModelLen(Integer value) {
+        return new EngineOptions(modelDir, dtype, device, value, blockSize, kvCacheBytes, gpuMemoryUtilization,
+                maxNumSeqs);
+    }
+
+    public EngineOptions withBlockSize(int value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, value, kvCacheBytes, gpuMemoryUtilization,
+                maxNumSeqs);
+    }
+
+    public EngineOptions withKvCacheBytes(Long value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, value, gpuMemoryUtilization,
+                maxNumSeqs);
+    }
+
+    public EngineOptions withGpuMemoryUtilization(double value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes, value,
+                maxNumSeqs);
+    }
+
+    public EngineOptions withMaxNumSeqs(int value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, value);
+    }
+}
