@@ -58,7 +58,8 @@ class LmiDistEngine:
         report("weights", 1.0)
         per_block = KvCache.bytes_per_block(config.num_hidden_layers, config.num_key_value_heads,
                                             config.head_dim, options.block_size, dtype)
-        budget = _kv_budget(options, device)
+        useful = options.max_num_seqs * -(-max_model_len // options.block_size) * per_block
+        budget = _kv_budget(options, device, useful)
         num_blocks = budget // per_block
         needed = -(-max_model_len // options.block_size)
         if num_blocks < needed:
@@ -171,9 +172,9 @@ def _resolve_device(option: str) -> torch.device:
     return torch.device(option)
 
 
-def _kv_budget(options: EngineOptions, device: torch.device) -> int:
+def _kv_budget(options: EngineOptions, device: torch.device, useful_bytes: int) -> int:
     if device.type == "cpu":
-        return options.kv_cache_bytes if options.kv_cache_bytes is not None else default_cpu_kv_bytes()
+        return options.kv_cache_bytes if options.kv_cache_bytes is not None else default_cpu_kv_bytes(useful_bytes)
     if options.kv_cache_bytes is not None:
         return options.kv_cache_bytes
     if not 0 < options.gpu_memory_utilization <= 1:
