@@ -9,6 +9,9 @@ usage() {
   cat <<USAGE
 usage: ./lmi <command> [args]
 
+  serve [ARGS]         build what is missing and serve on :8080; without --model, a demo model
+                       (random weights: random text). ARGS: --model DIR, --port N, --config FILE,
+                       --option.KEY VALUE (see docs/configuration.md)
   test                 run the whole test suite (Python worker, then Java)
   bench-engine [ARGS]  the lmi-dist engine's offline benchmark on the bench-llama model
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
@@ -73,6 +76,46 @@ cmd_test() {
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
 }
 
+# Builds the server jar when it is missing or older than any source.
+build_server() {
+  local jar="$ROOT/server/target/lmi-server.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/server/pom.xml" "$ROOT/server/src/main" -newer "$jar" -print -quit)" ]; then
+    log "building the server (mvn package)"
+    (cd "$ROOT" && mvn -B -q -ntp -DskipTests package) >&2
+  fi
+}
+
+has_model_argument() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --model|--model=*|--option.model_id|--option.model_id=*|--config|--config=*) return 0 ;;
+    esac
+  done
+  [ -n "${HF_MODEL_ID:-}${OPTION_MODEL_ID:-}" ]
+}
+
+cmd_serve() {
+  ensure_debian_packages
+  local python
+  python="$(find_python)"
+  worker_env
+  build_server
+  local args=("$@")
+  if ! has_model_argument "$@"; then
+    local demo="${LMI_DEMO_MODEL:-$HOME/.cache/lmi/demo-model}"
+    if [ ! -f "$demo/model.safetensors" ]; then
+      "$python" -m lmi_worker.demo_model --out "$demo" >&2
+    fi
+    log "no model given: serving the demo model in $demo — its weights are random, so its output is random text"
+    args=(--model "$demo" "${args[@]}")
+  fi
+  export LMI_PYTHON="$python"
+  export LMI_PYTHON_WORKER_DIR="$ROOT/python-worker"
+  exec java -Dai.djl.offline=true -cp "$ROOT/server/target/lmi-server.jar:$ROOT/server/target/lib/*" \
+    ai.lmi.server.LmiServer "${args[@]}"
+}
+
 cmd_bench_engine() {
   ensure_debian_packages
   local python model
@@ -90,6 +133,7 @@ cmd_bench_engine() {
 command="${1:-help}"
 [ $# -gt 0 ] && shift
 case "$command" in
+  serve) cmd_serve "$@" ;;
   test) cmd_test "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   help|-h|--help) usage ;;

@@ -1,0 +1,98 @@
+package ai.lmi.server;
+
+import ai.lmi.server.config.ConfigException;
+import ai.lmi.server.config.ServingConfig;
+import ai.lmi.server.config.ServingConfigLoader;
+import ai.lmi.server.engine.EngineLoop;
+import ai.lmi.server.engine.EngineSettings;
+import ai.lmi.server.engine.WorkerLauncher;
+import ai.lmi.server.http.HttpServer;
+import ai.lmi.server.http.HttpServerSettings;
+import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.tokenizer.Tokenizer;
+import ai.lmi.server.worker.WorkerCapacity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon: HTTP front end, engine loop and worker for one model. The HTTP port opens first, so
+ * {@code /ping} answers 503 while the model loads.
+ */
+public final class LmiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LmiServer.class);
+    /// where the launcher says the Python worker package lives
+    public static final String PYTHON_WORKER_DIR_ENV = "LMI_PYTHON_WORKER_DIR";
+
+    private final HttpServer http;
+    private final EngineLoop engine;
+    private final Tokenizer tokenizer;
+    private int port;
+
+    public LmiServer(ServingConfig config, Path modelDir, Path pythonWorkerDir) throws IOException {
+        ServerMetrics metrics = new ServerMetrics();
+        this.tokenizer = Tokenizer.load(modelDir);
+        this.engine = new EngineLoop(EngineSettings.from(config, modelDir), tokenizer, metrics,
+                WorkerLauncher.from(config, modelDir, pythonWorkerDir));
+        this.http = new HttpServer(HttpServerSettings.from(config), engine, metrics);
+    }
+
+    /** Opens the port, then loads the model; returns once it serves. */
+    public int start() throws Exception {
+        port = http.start();
+        WorkerCapacity capacity = engine.start();
+        log.info("serving {} on port {}: {} KV blocks of {} tokens, max_model_len {}",
+                engine.model().name(), port, capacity.numBlocks(), capacity.blockSize(), capacity.maxModelLen());
+        return port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        engine.close();
+        tokenizer.close();
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> environment = System.getenv();
+        ServingConfig config;
+        try {
+            config = ServingConfigLoader.load(Arrays.asList(args), environment);
+        } catch (ConfigException e) {
+            log.error("invalid configuration:\n{}", e.getMessage());
+            System.exit(2);
+            return;
+        }
+        log.info("configuration: {}", config);
+        Path modelDir = config.modelId().orElse(null);
+        if (modelDir == null || !Files.isDirectory(modelDir)) {
+            log.error("option.model_id {} is not a local model directory; this server never downloads models: "
+                    + "pass --model DIR or set HF_MODEL_ID to a directory", modelDir == null ? "(unset)" : modelDir);
+            System.exit(1);
+            return;
+        }
+        String workerDir = environment.get(PYTHON_WORKER_DIR_ENV);
+        if (workerDir == null || !Files.isDirectory(Path.of(workerDir, "lmi_worker"))) {
+            log.error("{} must name the python-worker directory (holding lmi_worker); it is {}",
+                    PYTHON_WORKER_DIR_ENV, workerDir);
+            System.exit(1);
+            return;
+        }
+        try {
+            LmiServer server = new LmiServer(config, modelDir, Path.of(workerDir));
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lmi-shutdown"));
+            server.start();
+        } catch (Exception e) {
+            log.error("the server could not start: {}", e.getMessage());
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package ai.lmi.server.api;
+
+import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.generation.GenerationRequest;
+import ai.lmi.server.tokenizer.ChatMessage;
+import ai.lmi.server.tokenizer.ChatTemplateException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * {@code POST /v1/chat/completions} (and {@code /invocations} with {@code messages}): OpenAI's chat schema
+ * with vLLM's sampling extensions. The messages are rendered with the model's chat template.
+ *
+ * <p>Defaults are OpenAI's: {@code temperature} 1, {@code top_p} 1, and no token limit, which here means
+ * the room the prompt leaves in max_model_len (as vLLM does). {@code max_completion_tokens} wins over the
+ * older {@code max_tokens}. Message content is a string or a list of {@code {"type": "text"}} parts,
+ * joined with newlines as vLLM joins them.
+ */
+public final class ChatRequestParser implements GenerationParser {
+
+    static final double DEFAULT_TEMPERATURE = 1.0;
+    /** OpenAI's limit on {@code top_logprobs}. */
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    @Override
+    public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        List<ChatMessage> messages = messages(body);
+        OpenAiFields.requireSingleChoice(body);
+        boolean stream = body.bool("stream", false);
+        boolean includeUsage = OpenAiFields.includeUsage(body, stream);
+        boolean logprobs = body.bool("logprobs", false);
+        OptionalInt topLogprobs = body.integer("top_logprobs", 0, MAX_TOP_LOGPROBS);
+        if (topLogprobs.isPresent() && !logprobs) {
+            throw ApiException.badRequest("top_logprobs requires logprobs to be true");
+        }
+        String maxTokensField = body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        OptionalInt maxTokens = body.integer(maxTokensField, 1, Integer.MAX_VALUE);
+        SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+
+        String prompt;
+        try {
+            prompt = model.tokenizer().chatTemplate().render(messages, true);
+        } catch (ChatTemplateException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        // The rendered template already holds BOS and the other special tokens as text.
+        int[] promptIds = model.tokenizer().encode(prompt, false);
+        int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, promptIds.length,
+                model.maxModelLen());
+        GenerationParams params = sampling.toParams(maxNewTokens, topLogprobs.orElse(0), false);
+        String id = OpenAiFields.newId("chatcmpl-");
+        ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,
+                model.tokenizer()::tokenText);
+        GenerationRequest request = new GenerationRequest(id, promptIds, params);
+        return stream
+                ? PreparedGeneration.streamed(request, new ChatStreamRenderer(output))
+                : PreparedGeneration.whole(request, new ChatResponseRenderer(output));
+    }
+
+    private static List<ChatMessage> messages(FieldReader body) {
+        JsonNode messages = body.get("messages");
+        if (messages == null) {
+            throw ApiException.badRequest("messages is required");
+        }
+        if (!messages.isArray()) {
+            throw body.mustBe("messages", "a list of messages", messages);
+        }
+        if (messages.isEmpty()) {
+            throw ApiException.badRequest("messages must not be empty");
+        }
+        List<ChatMessage> parsed = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            String field = "messages[" + i + "]";
+            JsonNode message = messages.get(i);
+            if (!message.isObject()) {
+                throw body.mustBe(field, "an object with role and content", message);
+            }
+            JsonNode role = message.get("role");
+            if (role == null || role.isNull()) {
+                throw ApiException.badRequest(field + ".role is required");
+            }
+            if (!role.isTextual() || role.textValue().isEmpty()) {
+                throw body.mustBe(field + ".role", "a non-empty string", role);
+            }
+            parsed.add(new ChatMessage(role.textValue(), content(body, field, role.textValue(), message.get("content"))));
+        }
+        return parsed;
+    }
+
+    private static String content(FieldReader body, String field, String role, JsonNode content) {
+        if (content == null || content.isNull()) {
+            // An assistant turn that only called tools has no content.
+            if (role.equals("assistant")) {
+                return "";
+            }
+            throw ApiException.badRequest(field + ".content is required");
+        }
+        if (content.isTextual()) {
+            return content.textValue();
+        }
+        if (!content.isArray()) {
+            throw body.mustBe(field + ".content", "a string or a list of text parts", content);
+        }
+        List<String> texts = new ArrayList<>(content.size());
+        for (int i = 0; i < content.size(); i++) {
+            String partField = field + ".content[" + i + "]";
+            JsonNode part = content.get(i);
+            if (!part.isObject()) {
+                throw body.mustBe(partField, "an object {\"type\": \"text\", \"text\": ...}", part);
+            }
+            JsonNode type = part.get("type");
+            if (type == null) {
+                throw ApiException.badRequest(partField + ".type is required");
+            }
+            if (!type.isTextual() || !type.textValue().equals("text")) {
+                throw body.mustBe(partField + ".type", "\"text\" (the only part type served)", type);
+            }
+            JsonNode text = part.get("text");
+            if (text == null || !text.isTextual()) {
+                throw body.mustBe(partField + ".text", "a string", text == null ? part : text);
+            }
+            texts.add(text.textValue());
+        }
+        return String.join("\n", texts);
+    }
+}

@@ -1,0 +1,51 @@
+package ai.lmi.server.api;
+
+import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.generation.GenerationRequest;
+import java.util.OptionalInt;
+
+/**
+ * {@code POST /v1/completions}, OpenAI's legacy completions schema with vLLM's extensions ({@code top_k},
+ * {@code min_p}, {@code repetition_penalty}, {@code ignore_eos}, {@code stop_token_ids}).
+ *
+ * <p>Defaults are OpenAI's (API reference, "Create completion"): {@code max_tokens} 16, {@code temperature}
+ * 1, {@code top_p} 1. One prompt and one choice per request ({@code n} = 1); {@code logprobs} 0..20 as vLLM
+ * allows. {@code echo} with {@code logprobs} returns the prompt's logprobs too, except when streaming, where
+ * they would only be known at the end: that combination is rejected. The request's {@code model} is not
+ * checked: the server serves one model, and responses carry its name.
+ */
+public final class CompletionRequestParser implements GenerationParser {
+
+    /** OpenAI's documented default of {@code max_tokens} for completions. */
+    public static final int DEFAULT_MAX_TOKENS = 16;
+    /** OpenAI's default temperature. */
+    static final double DEFAULT_TEMPERATURE = 1.0;
+    /** vLLM's default limit on logprobs per position. */
+    static final int MAX_LOGPROBS = 20;
+
+    @Override
+    public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        OpenAiFields.requireSingleChoice(body);
+        boolean stream = body.bool("stream", false);
+        boolean includeUsage = OpenAiFields.includeUsage(body, stream);
+        boolean echo = body.bool("echo", false);
+        OptionalInt logprobs = body.integer("logprobs", 0, MAX_LOGPROBS);
+        if (stream && echo && logprobs.isPresent()) {
+            throw ApiException.badRequest("echo with logprobs is not supported when stream is true");
+        }
+        OptionalInt maxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
+        SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+        CompletionPrompt prompt = CompletionPrompt.read(body, model.tokenizer());
+
+        int maxNewTokens = TokenBudget.resolve("max_tokens", maxTokens, DEFAULT_MAX_TOKENS, prompt.ids().length,
+                model.maxModelLen());
+        GenerationParams params = sampling.toParams(maxNewTokens, logprobs.orElse(0), echo && logprobs.isPresent());
+        String id = OpenAiFields.newId("cmpl-");
+        CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),
+                echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage, model.tokenizer()::tokenText);
+        GenerationRequest request = new GenerationRequest(id, prompt.ids(), params);
+        return stream
+                ? PreparedGeneration.streamed(request, new CompletionStreamRenderer(output))
+                : PreparedGeneration.whole(request, new CompletionResponseRenderer(output));
+    }
+}

@@ -1,0 +1,27 @@
+package ai.lmi.server.api;
+
+/** The kinds of error the API reports: the HTTP status and the {@code type} of the error body. */
+public enum ErrorType {
+    BAD_REQUEST(400, "BadRequest"),
+    NOT_FOUND(404, "NotFound"),
+    METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
+    PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
+    INTERNAL_SERVER_ERROR(500, "InternalServerError"),
+    SERVICE_UNAVAILABLE(503, "ServiceUnavailable");
+
+    private final int code;
+    private final String typeName;
+
+    ErrorType(int code, String typeName) {
+        this.code = code;
+        this.typeName = typeName;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String typeName() {
+        return typeName;
+    }
+}

@@ -1,0 +1,75 @@
+package ai.lmi.server.api;
+
+import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.generation.GenerationRequest;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+/**
+ * The LMI schema (rolling batch): {@code {"inputs": str, "parameters": {...}, "stream": bool}}.
+ *
+ * <p>Defaults follow LMI's documented ones (djl-serving lmi_input_output_schema.md):
+ * {@code max_new_tokens} 30, greedy unless sampling is asked for, {@code top_k} 0 (off), {@code top_p} 1.
+ * Sampling: {@code do_sample: false} is greedy whatever the temperature; {@code do_sample: true} samples at
+ * {@code temperature} (default 1.0); without {@code do_sample}, a temperature above 0 samples (LMI 0.32+
+ * infers do_sample from the sampling parameters).
+ */
+public final class LmiRequestParser implements GenerationParser {
+
+    /** LMI's documented default of {@code parameters.max_new_tokens}. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 30;
+    /** vLLM's default limit on logprobs per position. */
+    static final int MAX_TOP_N_TOKENS = 20;
+
+    @Override
+    public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        String inputs = inputs(body);
+        boolean stream = body.bool("stream", false);
+        FieldReader parameters = body.object("parameters").orElseGet(() -> FieldReader.of(Json.object()));
+
+        Optional<Boolean> doSample = parameters.bool("do_sample");
+        SamplingOptions sampling = SamplingOptions.read(parameters, doSample.orElse(false) ? 1.0 : 0.0,
+                        model.tokenizer().vocabSize())
+                .withMoreStop(parameters.stringOrStrings("stop_sequences"));
+        if (!doSample.orElse(true)) {
+            sampling = sampling.withTemperature(0);
+        }
+        OptionalInt maxNewTokens = parameters.integer("max_new_tokens", 1, Integer.MAX_VALUE);
+        boolean decoderInputDetails = parameters.bool("decoder_input_details", false);
+        if (decoderInputDetails && stream) {
+            throw ApiException.badRequest("parameters.decoder_input_details cannot be used with stream");
+        }
+        LmiOutput output = new LmiOutput(
+                inputs,
+                parameters.bool("details", false),
+                decoderInputDetails,
+                parameters.bool("return_full_text", false),
+                parameters.integer("top_n_tokens", 0, MAX_TOP_N_TOKENS).orElse(0));
+
+        int[] promptIds = model.tokenizer().encode(inputs, true);
+        int maxTokens = TokenBudget.resolve("parameters.max_new_tokens", maxNewTokens, DEFAULT_MAX_NEW_TOKENS,
+                promptIds.length, model.maxModelLen());
+        GenerationParams params = sampling.toParams(maxTokens, output.topNTokens(), decoderInputDetails);
+        GenerationRequest request =
+                new GenerationRequest("lmi-" + UUID.randomUUID().toString().replace("-", ""), promptIds, params);
+        return stream
+                ? PreparedGeneration.streamed(request, new LmiStreamRenderer(output))
+                : PreparedGeneration.whole(request, new LmiResponseRenderer(output));
+    }
+
+    private static String inputs(FieldReader body) {
+        JsonNode inputs = body.get("inputs");
+        if (inputs == null) {
+            throw ApiException.badRequest("inputs is required");
+        }
+        if (!inputs.isTextual()) {
+            throw body.mustBe("inputs", "a string (one prompt per request)", inputs);
+        }
+        if (inputs.textValue().isEmpty()) {
+            throw ApiException.badRequest("inputs must not be empty");
+        }
+        return inputs.textValue();
+    }
+}

@@ -1,0 +1,44 @@
+package ai.lmi.server.api;
+
+import ai.lmi.server.generation.ModelDescription;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The served model as the model-listing endpoints show it. */
+public final class ModelJson {
+
+    private ModelJson() {}
+
+    /** {@code GET /v1/models}: OpenAI's model list, with vLLM's {@code max_model_len}. */
+    public static ObjectNode openAiList(ModelDescription model) {
+        ObjectNode list = Json.object();
+        list.put("object", "list");
+        ObjectNode entry = list.putArray("data").addObject();
+        entry.put("id", model.name());
+        entry.put("object", "model");
+        entry.put("created", model.createdEpochSeconds());
+        entry.put("owned_by", "lmi");
+        entry.put("max_model_len", model.maxModelLen());
+        return list;
+    }
+
+    /** {@code GET /models}: the management API's list, as DJL Serving shapes it. */
+    public static ObjectNode managementList(ModelDescription model) {
+        ObjectNode list = Json.object();
+        ObjectNode entry = list.putArray("models").addObject();
+        entry.put("modelName", model.name());
+        entry.put("modelUrl", model.modelDir());
+        return list;
+    }
+
+    /** {@code GET /models/{name}}: the model, its status and its effective configuration. */
+    public static ObjectNode describe(ModelDescription model, boolean ready) {
+        ObjectNode description = Json.object();
+        description.put("modelName", model.name());
+        description.put("modelUrl", model.modelDir());
+        description.put("status", ready ? "Healthy" : "Unavailable");
+        description.put("maxModelLen", model.maxModelLen());
+        description.put("created", model.createdEpochSeconds());
+        description.set("config", Json.MAPPER.valueToTree(model.effectiveConfig()));
+        return description;
+    }
+}

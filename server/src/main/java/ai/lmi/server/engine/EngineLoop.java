@@ -1,0 +1,358 @@
+package ai.lmi.server.engine;
+
+import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.generation.GenerationHandle;
+import ai.lmi.server.generation.GenerationRequest;
+import ai.lmi.server.generation.GenerationService;
+import ai.lmi.server.generation.ModelDescription;
+import ai.lmi.server.generation.ServiceUnavailableException;
+import ai.lmi.server.generation.TokenSink;
+import ai.lmi.server.generation.TopLogprob;
+import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.metrics.StepPhase;
+import ai.lmi.server.scheduler.BlockPool;
+import ai.lmi.server.scheduler.KvCacheManager;
+import ai.lmi.server.scheduler.Request;
+import ai.lmi.server.scheduler.Scheduler;
+import ai.lmi.server.scheduler.SchedulerConfig;
+import ai.lmi.server.scheduler.StepPlan;
+import ai.lmi.server.scheduler.TokenEvent;
+import ai.lmi.server.tokenizer.Tokenizer;
+import ai.lmi.server.worker.PromptLogprobs;
+import ai.lmi.server.worker.StepError;
+import ai.lmi.server.worker.StepOutput;
+import ai.lmi.server.worker.WorkerCapacity;
+import ai.lmi.server.worker.WorkerDiedException;
+import ai.lmi.server.worker.WorkerProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The served model: one thread owns the scheduler, the worker and every accepted request, and runs
+ * steps while there is work. Other threads only enqueue commands, so none of its state is locked.
+ *
+ * <p>If the worker dies, every request it knew of ends with an error, {@link #isReady()} turns false,
+ * and the loop starts a new worker; submissions still in the command queue wait for it.
+ */
+public final class EngineLoop implements GenerationService, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
+    private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+
+    private final EngineSettings settings;
+    private final Tokenizer tokenizer;
+    private final ServerMetrics metrics;
+    private final WorkerLauncher launcher;
+    private final LinkedBlockingQueue<EngineCommand> commands = new LinkedBlockingQueue<>();
+    private final AtomicLong nextId = new AtomicLong();
+    /// accepted and not finished: what job_queue_size limits
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final CompletableFuture<WorkerCapacity> firstStart = new CompletableFuture<>();
+    private final Thread thread;
+    private volatile boolean ready;
+    private volatile boolean closing;
+    private volatile int maxModelLen;
+    private volatile long workerPid;
+
+    // Owned by the engine thread.
+    private final Map<Long, ActiveGeneration> active = new HashMap<>();
+    private Scheduler scheduler;
+    private WorkerProcess worker;
+
+    public EngineLoop(EngineSettings settings, Tokenizer tokenizer, ServerMetrics metrics, WorkerLauncher launcher) {
+        this.settings = settings;
+        this.tokenizer = tokenizer;
+        this.metrics = metrics;
+        this.launcher = launcher;
+        // The worker is spawned from this long-lived thread: its parent-death signal follows the spawning thread.
+        this.thread = new Thread(this::run, "lmi-engine");
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the loop and waits for the first worker to load; a failed load is thrown here. */
+    public WorkerCapacity start() throws Exception {
+        thread.start();
+        try {
+            return firstStart.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    @Override
+    public GenerationHandle submit(GenerationRequest request, TokenSink sink) throws ServiceUnavailableException {
+        if (!ready) {
+            throw new ServiceUnavailableException("the model is not ready: its worker is starting", 5);
+        }
+        int prompt = request.promptIds().length;
+        if (prompt == 0) {
+            throw new IllegalArgumentException("the prompt is empty");
+        }
+        if (prompt + request.params().maxNewTokens() > maxModelLen) {
+            throw new IllegalArgumentException("prompt tokens (" + prompt + ") + max new tokens ("
+                    + request.params().maxNewTokens() + ") exceed max_model_len " + maxModelLen);
+        }
+        if (accepted.incrementAndGet() > settings.jobQueueSize()) {
+            accepted.decrementAndGet();
+            throw new ServiceUnavailableException("the job queue is full (job_queue_size "
+                    + settings.jobQueueSize() + ")", 1);
+        }
+        long id = nextId.incrementAndGet();
+        commands.add(new EngineCommand.Submit(id, request, sink, System.nanoTime()));
+        return () -> commands.add(new EngineCommand.Cancel(id));
+    }
+
+    @Override
+    public boolean isReady() {
+        return ready && !closing;
+    }
+
+    @Override
+    public ModelDescription model() {
+        return new ModelDescription(settings.modelName(), settings.modelDir().toString(), maxModelLen,
+                settings.createdEpochSeconds(), settings.effectiveConfig());
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The current worker's process id, for fault-injection tests. */
+    long workerPid() {
+        return workerPid;
+    }
+
+    /** Stops the loop and shuts the worker down; requests still in flight end with an error. */
+    @Override
+    public void close() {
+        closing = true;
+        ready = false;
+        commands.add(new EngineCommand.Stop());
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (!closing) {
+            try {
+                startWorker();
+                serve();
+            } catch (WorkerDiedException e) {
+                ready = false;
+                log.error("the worker died: {}; failing {} requests in flight and starting a new one",
+                        e.getMessage(), active.size());
+                failActive("the model worker died during generation: " + e.getMessage());
+                sleep(RESTART_BACKOFF);
+            } catch (RuntimeException e) {
+                ready = false;
+                if (!firstStart.isDone()) {
+                    firstStart.completeExceptionally(e);
+                    return;
+                }
+                log.error("engine loop failed; restarting the worker", e);
+                failActive("internal error: " + e.getMessage());
+                sleep(RESTART_BACKOFF);
+            } finally {
+                stopWorker();
+            }
+        }
+        failActive("the server is shutting down");
+    }
+
+    private void startWorker() {
+        worker = launcher.start();
+        workerPid = worker.pid();
+        WorkerCapacity capacity = worker.capacity();
+        maxModelLen = capacity.maxModelLen();
+        KvCacheManager kvCache = new KvCacheManager(new BlockPool(capacity.numBlocks()), capacity.blockSize(),
+                settings.enablePrefixCaching());
+        scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),
+                capacity.maxModelLen(), capacity.eosTokenIds()), kvCache);
+        metrics.recordSchedulerStats(scheduler.stats());
+        ready = true;
+        firstStart.complete(capacity);
+    }
+
+    private void serve() {
+        while (!closing) {
+            if (!drainCommands(!scheduler.hasWork())) {
+                return;
+            }
+            long scheduleStart = System.nanoTime();
+            StepPlan plan = scheduler.schedule();
+            if (plan.isEmpty()) {
+                continue;
+            }
+            StepOutput output;
+            long sent = System.nanoTime();
+            try {
+                output = worker.step(StepBatches.fromPlan(plan));
+            } catch (StepError e) {
+                // Our own plan was malformed: a bug, not the client's fault. Its requests end; the worker lives on.
+                log.error("the worker rejected step {}: {}", plan.stepId(), e.getMessage());
+                plan.sequences().forEach(s -> fail(s.requestId(), "internal error: " + e.getMessage()));
+                continue;
+            }
+            long received = System.nanoTime();
+            deliver(plan, output);
+            long workerNanos = (long) ((output.forwardMs() + output.sampleMs()) * 1e6);
+            metrics.observeStep(StepPhase.FORWARD, workerNanos);
+            metrics.observeStep(StepPhase.IPC, Math.max(0, received - sent - workerNanos));
+            metrics.observeStep(StepPhase.SCHEDULE, (sent - scheduleStart) + (System.nanoTime() - received));
+            metrics.recordSchedulerStats(scheduler.stats());
+        }
+    }
+
+    /** Applies queued commands; waits for one when {@code block}. False when told to stop. */
+    private boolean drainCommands(boolean block) {
+        EngineCommand command;
+        try {
+            command = block ? commands.take() : commands.poll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        while (command != null) {
+            if (command instanceof EngineCommand.Stop) {
+                return false;
+            } else if (command instanceof EngineCommand.Submit submit) {
+                admit(submit);
+            } else if (command instanceof EngineCommand.Cancel cancel) {
+                cancel(cancel.requestId());
+            }
+            command = commands.poll();
+        }
+        metrics.recordSchedulerStats(scheduler.stats());
+        return true;
+    }
+
+    private void admit(EngineCommand.Submit submit) {
+        GenerationRequest request = submit.request();
+        try {
+            scheduler.add(new Request(submit.requestId(), request.promptIds(), SchedulerParams.from(request.params())));
+        } catch (IllegalArgumentException e) {
+            accepted.decrementAndGet();
+            submit.sink().onError(e.getMessage());
+            return;
+        }
+        active.put(submit.requestId(), new ActiveGeneration(request, submit.sink(), tokenizer, submit.submittedNanos()));
+    }
+
+    private void cancel(long requestId) {
+        scheduler.abort(requestId);
+        if (active.remove(requestId) != null) {
+            accepted.decrementAndGet();
+        }
+    }
+
+    private void deliver(StepPlan plan, StepOutput output) {
+        Map<Long, Integer> rows = new HashMap<>();
+        Map<Long, Integer> sampled = new HashMap<>();
+        for (int row = 0; row < output.size(); row++) {
+            rows.put(output.seqIds()[row], row);
+            sampled.put(output.seqIds()[row], output.tokenIds()[row]);
+        }
+        for (PromptLogprobs prompt : output.promptLogprobs()) {
+            ActiveGeneration generation = active.get(prompt.seqId());
+            if (generation != null) {
+                generation.addPromptLogprobs(prompt.startPos(), prompt.logprobs(), promptTops(prompt));
+            }
+        }
+        long now = System.nanoTime();
+        for (TokenEvent event : scheduler.update(plan, sampled)) {
+            ActiveGeneration generation = active.get(event.requestId());
+            if (generation == null) {
+                continue;
+            }
+            int row = rows.get(event.requestId());
+            if (generation.isFirstToken()) {
+                metrics.observeTimeToFirstToken(generation.sinceLastToken(now));
+            } else {
+                metrics.observeTimePerOutputToken(generation.sinceLastToken(now));
+            }
+            FinishReason ending = event.finished() ? FinishReason.valueOf(event.finishReason().name()) : null;
+            FinishReason finish = generation.accept(event.tokenId(), output.logprobs()[row], tops(output, row), ending);
+            if (finish != null) {
+                if (ending == null) {
+                    scheduler.finish(event.requestId(), ai.lmi.server.scheduler.FinishReason.valueOf(finish.name()));
+                }
+                active.remove(event.requestId());
+                accepted.decrementAndGet();
+            }
+        }
+    }
+
+    private List<TopLogprob> tops(StepOutput output, int row) {
+        List<TopLogprob> top = new ArrayList<>();
+        for (int rank = 0; rank < output.topN(); rank++) {
+            int id = output.topId(row, rank);
+            if (id >= 0) {
+                top.add(new TopLogprob(id, tokenizer.tokenText(id), output.topLogprob(row, rank)));
+            }
+        }
+        return top;
+    }
+
+    private List<List<TopLogprob>> promptTops(PromptLogprobs prompt) {
+        List<List<TopLogprob>> result = new ArrayList<>();
+        for (int row = 0; row < prompt.count(); row++) {
+            List<TopLogprob> top = new ArrayList<>();
+            for (int rank = 0; rank < prompt.topN(); rank++) {
+                int id = prompt.topId(row, rank);
+                if (id >= 0) {
+                    top.add(new TopLogprob(id, tokenizer.tokenText(id), prompt.topLogprob(row, rank)));
+                }
+            }
+            result.add(top);
+        }
+        return result;
+    }
+
+    private void fail(long requestId, String message) {
+        scheduler.finish(requestId, ai.lmi.server.scheduler.FinishReason.ERROR);
+        ActiveGeneration generation = active.remove(requestId);
+        if (generation != null) {
+            accepted.decrementAndGet();
+            generation.sink.onError(message);
+        }
+    }
+
+    private void failActive(String message) {
+        for (ActiveGeneration generation : active.values()) {
+            accepted.decrementAndGet();
+            generation.sink.onError(message);
+        }
+        active.clear();
+    }
+
+    private void stopWorker() {
+        if (worker != null) {
+            if (closing && worker.isAlive()) {
+                worker.shutdown(Duration.ofSeconds(10));
+            }
+            worker.close();
+            worker = null;
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package ai.lmi.server.engine;
+
+import ai.lmi.server.config.ServingConfig;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What the engine loop needs of the configuration.
+ *
+ * @param maxNumSeqs          option.max_rolling_batch_size
+ * @param maxNumBatchedTokens option.max_num_batched_tokens
+ * @param jobQueueSize        requests accepted and not finished, at most
+ */
+public record EngineSettings(
+        String modelName,
+        Path modelDir,
+        int maxNumSeqs,
+        int maxNumBatchedTokens,
+        boolean enablePrefixCaching,
+        int jobQueueSize,
+        long createdEpochSeconds,
+        Map<String, Object> effectiveConfig) {
+
+    public static EngineSettings from(ServingConfig config, Path modelDir) {
+        return new EngineSettings(config.modelName(), modelDir, config.maxRollingBatchSize(),
+                config.maxNumBatchedTokens(), config.enablePrefixCaching(), config.jobQueueSize(),
+                System.currentTimeMillis() / 1000, config.toMap());
+    }
+}

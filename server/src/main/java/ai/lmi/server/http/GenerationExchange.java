@@ -1,0 +1,152 @@
+package ai.lmi.server.http;
+
+import ai.lmi.server.api.ErrorType;
+import ai.lmi.server.generation.GeneratedToken;
+import ai.lmi.server.generation.GenerationHandle;
+import ai.lmi.server.generation.GenerationResult;
+import ai.lmi.server.generation.TokenSink;
+import ai.lmi.server.metrics.ServerMetrics;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One generation's HTTP response. The engine calls the {@link TokenSink} methods on its own thread; they only
+ * queue the event and, if none is pending, schedule one drain on the channel's event loop. So the response
+ * state below is touched by that one thread only, the engine never waits on the network, and the events of
+ * one engine step go out with one flush. A client that closes the connection cancels the generation.
+ */
+abstract class GenerationExchange implements TokenSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationExchange.class);
+
+    protected final ChannelHandlerContext ctx;
+    private final ServerMetrics metrics;
+    private final ChannelFutureListener cancelOnClose = future -> clientClosed();
+    private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private GenerationHandle handle;
+    /** Set by {@link #begin}: events the engine sent during submit wait for the response to start. */
+    private boolean begun;
+    /** Guards against draining inside a drain, should a write run pending tasks (as EmbeddedChannel does). */
+    private boolean draining;
+    /** Set once the response is complete or the client is gone; later events are dropped. */
+    private boolean ended;
+
+    GenerationExchange(ChannelHandlerContext ctx, ServerMetrics metrics) {
+        this.ctx = ctx;
+        this.metrics = metrics;
+    }
+
+    /** Called on the event loop right after the generation was submitted. */
+    final void begin(GenerationHandle generation) {
+        this.handle = generation;
+        // Fires at once if the channel is already closed.
+        ctx.channel().closeFuture().addListener(cancelOnClose);
+        if (!ended) {
+            run(this::started);
+        }
+        begun = true;
+        drain();
+    }
+
+    @Override
+    public final void onToken(GeneratedToken token) {
+        post(() -> token(token));
+    }
+
+    @Override
+    public final void onFinish(GenerationResult result) {
+        post(() -> finished(result));
+    }
+
+    @Override
+    public final void onError(String message) {
+        post(() -> failed(message));
+    }
+
+    /** The response may begin (e.g. its head); writes here and below are flushed by the caller. */
+    protected abstract void started();
+
+    protected abstract void token(GeneratedToken token);
+
+    protected abstract void finished(GenerationResult result);
+
+    protected abstract void failed(String message);
+
+    /** The response is complete; counts it with {@code status} and stops listening for the client closing. */
+    protected final void end(int status) {
+        ended = true;
+        metrics.countRequest(status);
+        ctx.channel().closeFuture().removeListener(cancelOnClose);
+    }
+
+    private void clientClosed() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
+        handle.cancel();
+    }
+
+    // Engine thread.
+    private void post(Runnable event) {
+        events.add(event);
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                ctx.executor().execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // The event loop is shutting down with the server; the connection is going away with it.
+                LOG.debug("dropped a generation event during shutdown", e);
+            }
+        }
+    }
+
+    // Event loop.
+    private void drain() {
+        // Cleared before polling, so that an event queued after the last poll schedules a new drain.
+        drainScheduled.set(false);
+        if (!begun || draining) {
+            return;
+        }
+        draining = true;
+        try {
+            for (Runnable event = events.poll(); event != null; event = events.poll()) {
+                if (!ended) {
+                    run(event);
+                }
+            }
+        } finally {
+            draining = false;
+        }
+        ctx.flush();
+    }
+
+    // A rendering bug must end this response, not escape into the event loop and leave the client waiting.
+    private void run(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.error("rendering a generation response failed", e);
+            if (ended) {
+                return;
+            }
+            handle.cancel();
+            try {
+                failed("internal error: " + e);
+            } catch (RuntimeException again) {
+                LOG.debug("could not report the rendering failure to the client", again);
+            }
+            if (!ended) {
+                end(ErrorType.INTERNAL_SERVER_ERROR.code());
+                ctx.close();
+            }
+        }
+    }
+}

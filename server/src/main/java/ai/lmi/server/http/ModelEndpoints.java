@@ -1,0 +1,37 @@
+package ai.lmi.server.http;
+
+import ai.lmi.server.api.ApiException;
+import ai.lmi.server.api.ModelJson;
+import ai.lmi.server.generation.GenerationService;
+import ai.lmi.server.generation.ModelDescription;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+
+/** The read-only model endpoints: {@code GET /v1/models}, {@code GET /models}, {@code GET /models/{name}}. */
+final class ModelEndpoints {
+
+    private final GenerationService service;
+
+    ModelEndpoints(GenerationService service) {
+        this.service = service;
+    }
+
+    void openAiList(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
+        HttpResponses.sendJson(ctx, HttpResponseStatus.OK, ModelJson.openAiList(service.model()));
+    }
+
+    void managementList(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
+        HttpResponses.sendJson(ctx, HttpResponseStatus.OK, ModelJson.managementList(service.model()));
+    }
+
+    void describe(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
+        ModelDescription model = service.model();
+        String name = pathParams.get("name");
+        if (!model.name().equals(name)) {
+            throw ApiException.notFound("model " + name + " is not served here; this server serves " + model.name());
+        }
+        HttpResponses.sendJson(ctx, HttpResponseStatus.OK, ModelJson.describe(model, service.isReady()));
+    }
+}

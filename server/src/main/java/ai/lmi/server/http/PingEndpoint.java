@@ -1,0 +1,27 @@
+package ai.lmi.server.http;
+
+import ai.lmi.server.api.ApiException;
+import ai.lmi.server.api.Json;
+import ai.lmi.server.generation.GenerationService;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+
+/** {@code GET /ping}: 200 {@code {"status": "Healthy"}} when the model can serve, else 503 with Retry-After. */
+final class PingEndpoint implements Endpoint {
+
+    private final GenerationService service;
+
+    PingEndpoint(GenerationService service) {
+        this.service = service;
+    }
+
+    @Override
+    public void handle(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
+        if (!service.isReady()) {
+            throw ApiException.modelNotReady(service.model().name());
+        }
+        HttpResponses.sendJson(ctx, HttpResponseStatus.OK, Json.object().put("status", "Healthy"));
+    }
+}

@@ -1,0 +1,100 @@
+package ai.lmi.server.metrics;
+
+import ai.lmi.server.scheduler.SchedulerStats;
+import java.util.Arrays;
+
+/**
+ * The metrics the server publishes at {@code GET /metrics}. The engine loop reports scheduler state and
+ * timings; the HTTP layer counts finished generation requests by status.
+ *
+ * <p>{@code lmi_requests_total{status}} carries the HTTP status a generation request ended with: the
+ * response code, except that a stream that ended with an in-band error counts as {@code 500} and a
+ * request whose client went away first counts as {@code 499} (nginx's "client closed request").
+ */
+public final class ServerMetrics {
+
+    /** Status label for a request whose client disconnected before it finished. */
+    public static final int CLIENT_CLOSED_REQUEST = 499;
+
+    // Latency buckets follow vLLM's (vllm/engine/metrics.py), which dashboards for LLM servers expect.
+    private static final double[] TIME_TO_FIRST_TOKEN_BUCKETS = {
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80
+    };
+    private static final double[] TIME_PER_OUTPUT_TOKEN_BUCKETS = {
+        0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10
+    };
+    // Step phases range from tens of microseconds (IPC) to seconds (a large CPU prefill).
+    private static final double[] STEP_BUCKETS = {
+        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
+    };
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    private final MetricRegistry registry = new MetricRegistry();
+    /** Written by the engine loop once per step, read by scrapes. */
+    private volatile SchedulerStats scheduler = new SchedulerStats(0, 0, 0, 0, 0, 0);
+    private final Counter requests;
+    private final Histogram timeToFirstToken;
+    private final Histogram timePerOutputToken;
+    private final Histogram step;
+
+    public ServerMetrics() {
+        registry.register(new Gauge("lmi_requests_running",
+                "Requests holding KV-cache blocks in the running batch.", () -> scheduler.running()));
+        registry.register(new Gauge("lmi_requests_waiting",
+                "Requests queued for admission, preempted ones included.", () -> scheduler.waiting()));
+        registry.register(new Gauge("lmi_kv_cache_blocks_used",
+                "KV-cache blocks held by live sequences; cached free blocks count as free.",
+                () -> scheduler.usedBlocks()));
+        registry.register(new Gauge("lmi_kv_cache_blocks_total",
+                "KV-cache blocks in the pool.", () -> scheduler.totalBlocks()));
+        registry.register(new CallbackCounter("lmi_prefix_cache_hit_tokens_total",
+                "Prompt tokens served from the prefix cache instead of computed.", () -> scheduler.prefixHitTokens()));
+        registry.register(new CallbackCounter("lmi_preemptions_total",
+                "Running sequences evicted to free KV-cache blocks, to be recomputed later.",
+                () -> scheduler.preemptions()));
+        requests = registry.register(Counter.labelled("lmi_requests_total",
+                "Generation requests finished, by the HTTP status they ended with.", "status"));
+        timeToFirstToken = registry.register(Histogram.of("lmi_time_to_first_token_seconds",
+                "Time from arrival to the first generated token.", TIME_TO_FIRST_TOKEN_BUCKETS));
+        timePerOutputToken = registry.register(Histogram.of("lmi_time_per_output_token_seconds",
+                "Time between consecutive generated tokens of one request.", TIME_PER_OUTPUT_TOKEN_BUCKETS));
+        step = registry.register(Histogram.labelled("lmi_step_seconds",
+                "Time of one engine step, split into scheduling, IPC and the worker's forward pass.", "phase",
+                Arrays.stream(StepPhase.values()).map(StepPhase::label).toList(), STEP_BUCKETS));
+    }
+
+    /** Engine loop, once per step: the scheduler's gauges and running totals. */
+    public void recordSchedulerStats(SchedulerStats stats) {
+        scheduler = stats;
+    }
+
+    /** Engine loop: a request produced its first token {@code nanos} after it arrived. */
+    public void observeTimeToFirstToken(long nanos) {
+        timeToFirstToken.observe(nanos / NANOS_PER_SECOND);
+    }
+
+    /** Engine loop: a request produced a token {@code nanos} after its previous one. */
+    public void observeTimePerOutputToken(long nanos) {
+        timePerOutputToken.observe(nanos / NANOS_PER_SECOND);
+    }
+
+    /** Engine loop: one step spent {@code nanos} in {@code phase}. */
+    public void observeStep(StepPhase phase, long nanos) {
+        step.observe(phase.label(), nanos / NANOS_PER_SECOND);
+    }
+
+    /** HTTP layer: a generation request ended with {@code status} (see the class comment). */
+    public void countRequest(int status) {
+        requests.inc(Integer.toString(status));
+    }
+
+    /** Requests counted with {@code status} so far. */
+    public long requestCount(int status) {
+        return requests.value(Integer.toString(status));
+    }
+
+    /** Every metric as Prometheus text, {@link MetricRegistry#CONTENT_TYPE}. */
+    public String render() {
+        return registry.render();
+    }
+}

@@ -1,0 +1,56 @@
+package ai.lmi.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.lmi.server.metrics.ServerMetrics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The bootstrap on a real socket: binds a free port, serves over HTTP/1.1, and closes. */
+class HttpServerTest {
+
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void servesOverASocket() throws Exception {
+        try (HttpServer server = new HttpServer(
+                new HttpServerSettings("127.0.0.1", 0, 1 << 20), new FakeGenerationService(), new ServerMetrics())) {
+            int port = server.start();
+            URI base = URI.create("http://127.0.0.1:" + port);
+
+            HttpResponse<String> ping = client.send(HttpRequest.newBuilder(base.resolve("/ping")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ping.statusCode());
+            assertEquals("{\"status\":\"Healthy\"}", ping.body());
+
+            HttpResponse<String> stream = client.send(HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Hello\", \"stream\": true}"))
+                            .header("Content-Type", "application/json")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stream.statusCode());
+            assertTrue(stream.body().contains("\"text\":\" world\""), stream.body());
+            assertTrue(stream.body().endsWith("data: [DONE]\n\n"), stream.body());
+        }
+    }
+
+    @Test
+    void failsToStartOnAPortInUse() throws Exception {
+        try (HttpServer first = new HttpServer(
+                new HttpServerSettings("127.0.0.1", 0, 1024), new FakeGenerationService(), new ServerMetrics())) {
+            int port = first.start();
+            HttpServer second = new HttpServer(
+                    new HttpServerSettings("127.0.0.1", port, 1024), new FakeGenerationService(), new ServerMetrics());
+            IOException error = assertThrows(IOException.class, second::start);
+            assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + port), error.getMessage());
+        }
+    }
+}

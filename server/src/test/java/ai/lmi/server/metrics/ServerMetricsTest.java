@@ -1,0 +1,67 @@
+package ai.lmi.server.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.lmi.server.scheduler.SchedulerStats;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerMetricsTest {
+
+    @Test
+    void declaresEveryMetricOfTheServingCore() {
+        String text = new ServerMetrics().render();
+        for (String type : new String[] {
+            "lmi_requests_running gauge",
+            "lmi_requests_waiting gauge",
+            "lmi_kv_cache_blocks_used gauge",
+            "lmi_kv_cache_blocks_total gauge",
+            "lmi_prefix_cache_hit_tokens_total counter",
+            "lmi_preemptions_total counter",
+            "lmi_requests_total counter",
+            "lmi_time_to_first_token_seconds histogram",
+            "lmi_time_per_output_token_seconds histogram",
+            "lmi_step_seconds histogram"
+        }) {
+            assertTrue(text.contains("# TYPE " + type + "\n"), "missing " + type + " in\n" + text);
+        }
+        Map<String, Double> samples = PrometheusTextParser.parse(text);
+        for (String phase : new String[] {"schedule", "ipc", "forward"}) {
+            assertEquals(0, samples.get("lmi_step_seconds_count{phase=\"" + phase + "\"}"));
+        }
+    }
+
+    @Test
+    void reflectsWhatTheEngineAndHttpLayerReport() {
+        ServerMetrics metrics = new ServerMetrics();
+        metrics.recordSchedulerStats(new SchedulerStats(3, 5, 2, 128, 40, 100));
+        metrics.observeTimeToFirstToken(30_000_000L);
+        metrics.observeTimePerOutputToken(8_000_000L);
+        metrics.observeTimePerOutputToken(12_000_000L);
+        metrics.observeStep(StepPhase.IPC, 50_000L);
+        metrics.observeStep(StepPhase.FORWARD, 4_000_000L);
+        metrics.countRequest(200);
+        metrics.countRequest(200);
+        metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
+
+        Map<String, Double> samples = PrometheusTextParser.parse(metrics.render());
+
+        assertEquals(3, samples.get("lmi_requests_running"));
+        assertEquals(5, samples.get("lmi_requests_waiting"));
+        assertEquals(40, samples.get("lmi_kv_cache_blocks_used"));
+        assertEquals(100, samples.get("lmi_kv_cache_blocks_total"));
+        assertEquals(2, samples.get("lmi_preemptions_total"));
+        assertEquals(128, samples.get("lmi_prefix_cache_hit_tokens_total"));
+        assertEquals(2, samples.get("lmi_requests_total{status=\"200\"}"));
+        assertEquals(1, samples.get("lmi_requests_total{status=\"499\"}"));
+        assertEquals(1, samples.get("lmi_time_to_first_token_seconds_bucket{le=\"0.04\"}"));
+        assertEquals(0, samples.get("lmi_time_to_first_token_seconds_bucket{le=\"0.02\"}"));
+        assertEquals(0.03, samples.get("lmi_time_to_first_token_seconds_sum"), 1e-12);
+        assertEquals(2, samples.get("lmi_time_per_output_token_seconds_count"));
+        assertEquals(1, samples.get("lmi_step_seconds_bucket{phase=\"ipc\",le=\"0.00005\"}"));
+        assertEquals(1, samples.get("lmi_step_seconds_count{phase=\"forward\"}"));
+        assertEquals(0, samples.get("lmi_step_seconds_count{phase=\"schedule\"}"));
+        assertEquals(2, metrics.requestCount(200));
+    }
+}
