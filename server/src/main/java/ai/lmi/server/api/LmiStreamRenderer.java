@@ -8,15 +8,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The LMI streaming response, {@code application/jsonlines}: one {@code {"token": {...}}} line per token,
  * the last line adding {@code generated_text} and {@code details}.
  *
- * <p>The engine reports a generation's end after its last token, so each token's line is held until the
- * next event shows whether it is the last: every line leaves one engine step late.
+ * <p>Only the last token's line is held: its finish event follows at once and completes it.
  */
 final class LmiStreamRenderer implements StreamRenderer {
 
     static final String CONTENT_TYPE = "application/jsonlines";
 
     private final LmiOutput output;
-    /** The latest token's line, not yet sent. */
+    /** The last token's line, waiting for the finish event. */
     private ObjectNode heldLine;
     private final StringBuilder text = new StringBuilder();
     private int tokens;
@@ -37,15 +36,18 @@ final class LmiStreamRenderer implements StreamRenderer {
 
     @Override
     public String token(GeneratedToken token) {
-        String previous = releaseHeld();
-        heldLine = Json.object();
-        heldLine.set("token", LmiTokenJson.generated(token));
+        ObjectNode json = Json.object();
+        json.set("token", LmiTokenJson.generated(token));
         if (output.topNTokens() > 0) {
-            heldLine.set("top_tokens", LmiTokenJson.candidates(token.top()));
+            json.set("top_tokens", LmiTokenJson.candidates(token.top()));
         }
         text.append(token.text());
         tokens++;
-        return previous;
+        if (token.last()) {
+            heldLine = json;
+            return "";
+        }
+        return line(json);
     }
 
     @Override

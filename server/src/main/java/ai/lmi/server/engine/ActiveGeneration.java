@@ -69,7 +69,8 @@ final class ActiveGeneration {
             // Text held back for a possible stop string, or an unfinished character, is final now.
             text += stops.append(detokenizer.flush()).text() + stops.flush().text();
         }
-        sink.onToken(new GeneratedToken(tokenId, text, logprob, stopToken || tokenizer.isSpecialToken(tokenId), top));
+        sink.onToken(new GeneratedToken(tokenId, text, logprob, stopToken || tokenizer.isSpecialToken(tokenId), top,
+                finish != null));
         if (finish != null) {
             sink.onFinish(new GenerationResult(finish, stops.text(), request.promptIds().length, generated,
                     List.copyOf(promptLogprobs)));

@@ -10,5 +10,8 @@ import java.util.List;
  *     before; the texts of all tokens concatenate to the final generated text
  * @param special true for tokens such as EOS whose text is not part of the output
  * @param top the best candidates at this position, best first (empty unless asked)
+ * @param last the generation ends with this token: {@link TokenSink#onFinish} follows at once, so a
+ *     renderer that closes a stream with the last token need not hold earlier ones back
  */
-public record GeneratedToken(int id, String text, float logprob, boolean special, List<TopLogprob> top) {}
+public record GeneratedToken(int id, String text, float logprob, boolean special, List<TopLogprob> top,
+        boolean last) {}

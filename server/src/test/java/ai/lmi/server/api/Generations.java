@@ -11,11 +11,11 @@ import java.util.List;
 final class Generations {
 
     static final GeneratedToken HELLO = new GeneratedToken(22557, "Hello", -0.25f, false,
-            List.of(new TopLogprob(22557, " Hello", -0.25f), new TopLogprob(15359, " Hi", -1.5f)));
+            List.of(new TopLogprob(22557, " Hello", -0.25f), new TopLogprob(15359, " Hi", -1.5f)), false);
     static final GeneratedToken WORLD = new GeneratedToken(1526, " world", -0.5f, false,
-            List.of(new TopLogprob(1526, " world", -0.5f), new TopLogprob(3304, " World", -2f)));
+            List.of(new TopLogprob(1526, " world", -0.5f), new TopLogprob(3304, " World", -2f)), false);
     static final GeneratedToken EOS = new GeneratedToken(2, "", -0.125f, true,
-            List.of(new TopLogprob(2, "</s>", -0.125f), new TopLogprob(28723, ".", -3f)));
+            List.of(new TopLogprob(2, "</s>", -0.125f), new TopLogprob(28723, ".", -3f)), true);
     static final List<GeneratedToken> TOKENS = List.of(HELLO, WORLD, EOS);
     static final List<PromptToken> PROMPT = List.of(
             new PromptToken(1, "<s>", Float.NaN, List.of()),

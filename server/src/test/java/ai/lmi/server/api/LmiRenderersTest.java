@@ -60,12 +60,16 @@ class LmiRenderersTest {
     }
 
     @Test
-    void streamHoldsEachLineUntilTheNextEvent() {
+    void streamSendsEachLineAtOnceAndHoldsOnlyTheLast() {
         LmiStreamRenderer renderer = new LmiStreamRenderer(PLAIN);
         assertEquals("", renderer.start());
-        assertEquals("", renderer.token(Generations.HELLO));
-        String first = renderer.token(Generations.WORLD);
+        String first = renderer.token(Generations.HELLO);
         assertEquals(json("{\"token\": {\"id\": 22557, \"text\": \"Hello\", \"log_prob\": -0.25}}"), json(first));
+        renderer.token(Generations.WORLD);
+        assertEquals("", renderer.token(Generations.EOS));
+        JsonNode last = json(renderer.finish(Generations.RESULT));
+        assertEquals(2, last.path("token").path("id").asInt());
+        assertEquals("eos_token", last.path("details").path("finish_reason").asText());
     }
 
     @Test
@@ -78,14 +82,13 @@ class LmiRenderersTest {
     }
 
     @Test
-    void streamErrorFlushesTheHeldTokenThenEndsWithAnErrorLine() {
+    void streamErrorEndsWithAnErrorLine() {
         LmiStreamRenderer renderer = new LmiStreamRenderer(PLAIN);
         renderer.token(Generations.HELLO);
         String[] lines = renderer.error("worker died").split("\n");
 
-        assertEquals(2, lines.length);
-        assertEquals(22557, json(lines[0]).path("token").path("id").asInt());
-        JsonNode last = json(lines[1]);
+        assertEquals(1, lines.length);
+        JsonNode last = json(lines[0]);
         assertEquals(-1, last.path("token").path("id").asInt());
         assertEquals("error", last.path("details").path("finish_reason").asText());
         assertEquals(1, last.path("details").path("generated_tokens").asInt());

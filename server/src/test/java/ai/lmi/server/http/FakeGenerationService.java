@@ -24,9 +24,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeGenerationService implements GenerationService {
 
     static final List<GeneratedToken> TOKENS = List.of(
-            new GeneratedToken(22557, "Hello", -0.25f, false, List.of(new TopLogprob(22557, " Hello", -0.25f))),
-            new GeneratedToken(1526, " world", -0.5f, false, List.of(new TopLogprob(1526, " world", -0.5f))),
-            new GeneratedToken(2, "", -0.125f, true, List.of(new TopLogprob(2, "</s>", -0.125f))));
+            new GeneratedToken(22557, "Hello", -0.25f, false, List.of(new TopLogprob(22557, " Hello", -0.25f)),
+                    false),
+            new GeneratedToken(1526, " world", -0.5f, false, List.of(new TopLogprob(1526, " world", -0.5f)),
+                    false),
+            new GeneratedToken(2, "", -0.125f, true, List.of(new TopLogprob(2, "</s>", -0.125f)), true));
 
     /** One submitted generation. */
     record Submission(GenerationRequest request, TokenSink sink, FakeHandle handle) {}
