@@ -95,6 +95,11 @@ def write_demo_model(out: Path) -> None:
             weights[name] = torch.ones(shape)
         else:
             weights[name] = torch.randn(shape, generator=generator) * shape[-1] ** -0.5
+    # Readable random text: byte-fallback, <unk> and <s> rows score 0, characters score far above.
+    head = weights["lm_head.weight"] * 4
+    head[len(SPECIAL_TOKENS):len(SPECIAL_TOKENS) + 256] = 0
+    head[[SPECIAL_TOKENS.index("<unk>"), SPECIAL_TOKENS.index("<s>")]] = 0
+    weights["lm_head.weight"] = head
     # Written last: its presence marks a complete model directory.
     save_safetensors(out / "model.safetensors", weights)
 
