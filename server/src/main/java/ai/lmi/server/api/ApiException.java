@@ -49,12 +49,19 @@ public final class ApiException extends RuntimeException {
         return retryAfterSeconds;
     }
 
-    /** The error body every endpoint returns: {@code {"code", "type", "message"}}. */
+    /**
+     * The error body every endpoint returns: {@code {"code", "type", "message"}}, plus the same under
+     * {@code "error"} because OpenAI's clients read only that object.
+     */
     public ObjectNode toJson() {
         ObjectNode body = Json.object();
         body.put("code", type.code());
         body.put("type", type.typeName());
         body.put("message", getMessage());
+        ObjectNode error = body.putObject("error");
+        error.put("message", getMessage());
+        error.put("type", type.typeName());
+        error.put("code", type.code());
         return body;
     }
 }

@@ -12,13 +12,19 @@ public final class ModelJson {
     public static ObjectNode openAiList(ModelDescription model) {
         ObjectNode list = Json.object();
         list.put("object", "list");
-        ObjectNode entry = list.putArray("data").addObject();
+        list.putArray("data").add(openAiModel(model));
+        return list;
+    }
+
+    /** {@code GET /v1/models/{id}}: one model, OpenAI style. */
+    public static ObjectNode openAiModel(ModelDescription model) {
+        ObjectNode entry = Json.object();
         entry.put("id", model.name());
         entry.put("object", "model");
         entry.put("created", model.createdEpochSeconds());
         entry.put("owned_by", "lmi");
         entry.put("max_model_len", model.maxModelLen());
-        return list;
+        return entry;
     }
 
     /** {@code GET /models}: the management API's list, as DJL Serving shapes it. */

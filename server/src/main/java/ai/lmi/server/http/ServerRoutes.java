@@ -26,6 +26,7 @@ final class ServerRoutes {
                 .add(HttpMethod.POST, "/v1/chat/completions",
                         new GenerationEndpoint(service, metrics, new ChatRequestParser()))
                 .add(HttpMethod.GET, "/v1/models", models::openAiList)
+                .add(HttpMethod.GET, "/v1/models/{id}", models::openAiModel)
                 .add(HttpMethod.GET, "/models", models::managementList)
                 .add(HttpMethod.GET, "/models/{name}", models::describe)
                 .add(HttpMethod.GET, "/metrics", (ctx, request, pathParams) -> HttpResponses.sendText(

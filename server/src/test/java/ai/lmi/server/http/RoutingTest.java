@@ -96,6 +96,10 @@ class RoutingTest {
         assertEquals("model", openAi.path("data").path(0).path("object").asText());
         assertEquals(512, openAi.path("data").path(0).path("max_model_len").asInt());
 
+        JsonNode one = server.next().send(HttpMethod.GET, "/v1/models/tiny-llama").response().json();
+        assertEquals("tiny-llama", one.path("id").asText());
+        assertEquals("model", one.path("object").asText());
+
         JsonNode list = server.next().send(HttpMethod.GET, "/models").response().json();
         assertEquals("tiny-llama", list.path("models").path(0).path("modelName").asText());
 

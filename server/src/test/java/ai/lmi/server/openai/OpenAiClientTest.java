@@ -1,0 +1,80 @@
+package ai.lmi.server.openai;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.lmi.server.LmiServer;
+import ai.lmi.server.config.ServingConfig;
+import ai.lmi.server.config.ServingConfigLoader;
+import ai.lmi.server.worker.PythonFinder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The official {@code openai} npm client ({@code tests/openai-client/check.mjs}) against an in-process server. */
+class OpenAiClientTest {
+
+    private static final Path REPO = Path.of(System.getProperty("user.dir"), "..").normalize();
+    private static final Path CLIENT_DIR = REPO.resolve("tests/openai-client");
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void officialClientRunsCompletionsChatAndStreaming() throws Exception {
+        installClient();
+        Path pythonWorker = Path.of(requiredProperty("lmi.pythonWorker"));
+        Path model = generateDemoModel(pythonWorker);
+        ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0"), Map.of());
+        try (LmiServer server = new LmiServer(config, model, pythonWorker)) {
+            int port = server.start();
+            ExternalProcess check = run(List.of("node", "check.mjs", "http://127.0.0.1:" + port + "/v1",
+                    config.modelName()), CLIENT_DIR, Map.of(), Duration.ofMinutes(2), "node");
+            assertTrue(check.succeeded(), check::describe);
+        }
+    }
+
+    /** {@code npm ci} when the client's packages are not installed yet. */
+    private static void installClient() throws IOException, InterruptedException {
+        if (Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))) {
+            return;
+        }
+        ExternalProcess install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), CLIENT_DIR, Map.of(),
+                Duration.ofMinutes(5), "npm");
+        assertTrue(install.succeeded(), () -> "could not install the openai client in " + CLIENT_DIR + ": "
+                + install.describe());
+    }
+
+    private Path generateDemoModel(Path pythonWorker) throws IOException, InterruptedException {
+        Path out = temp.resolve("demo");
+        String python = PythonFinder.find(null, System.getenv());
+        ExternalProcess generate = run(List.of(python, "-m", "lmi_worker.demo_model", "--out", out.toString()),
+                pythonWorker, Map.of("PYTHONPATH", pythonWorker.toString()), Duration.ofMinutes(2), python);
+        assertTrue(generate.succeeded(), () -> "could not generate the demo model: " + generate.describe());
+        return out;
+    }
+
+    /** Runs a command; a missing program fails the test naming it, rather than with a bare IOException. */
+    private static ExternalProcess run(List<String> command, Path dir, Map<String, String> env, Duration limit,
+            String program) throws InterruptedException {
+        try {
+            return ExternalProcess.run(command, dir, env, limit);
+        } catch (IOException e) {
+            return fail(program + " could not be run (" + e.getMessage() + "); this test needs Node.js 20+ and npm "
+                    + "on the PATH to run the official openai client in " + CLIENT_DIR);
+        }
+    }
+
+    private static String requiredProperty(String name) {
+        String value = System.getProperty(name);
+        if (value == null) {
+            fail("set -D" + name + " (the server module's surefire configuration does)");
+        }
+        return value;
+    }
+}
