@@ -60,7 +60,8 @@ final class CompletionLogprobs {
             topLogprobs.add(NullNode.getInstance());
         } else {
             ObjectNode candidates = Json.object();
-            top.forEach(candidate -> candidates.set(candidate.text(), Json.logprob(candidate.logprob())));
+            top.forEach(candidate ->
+                    candidates.set(tokenText.apply(candidate.tokenId()), Json.logprob(candidate.logprob())));
             if (!candidates.has(text)) {
                 candidates.set(text, Json.logprob(logprob));
             }

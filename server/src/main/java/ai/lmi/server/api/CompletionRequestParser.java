@@ -6,7 +6,8 @@ import java.util.OptionalInt;
 
 /**
  * {@code POST /v1/completions}, OpenAI's legacy completions schema with vLLM's extensions ({@code top_k},
- * {@code min_p}, {@code repetition_penalty}, {@code ignore_eos}, {@code stop_token_ids}).
+ * {@code min_p}, {@code repetition_penalty}, {@code ignore_eos}, {@code stop_token_ids},
+ * {@code return_tokens_as_token_ids}, which renders every token of {@code logprobs} as {@code "token_id:<id>"}).
  *
  * <p>Defaults are OpenAI's (API reference, "Create completion"): {@code max_tokens} 16, {@code temperature}
  * 1, {@code top_p} 1. One prompt and one choice per request ({@code n} = 1); {@code logprobs} 0..20 as vLLM
@@ -33,6 +34,7 @@ public final class CompletionRequestParser implements GenerationParser {
         if (stream && echo && logprobs.isPresent()) {
             throw ApiException.badRequest("echo with logprobs is not supported when stream is true");
         }
+        boolean tokensAsIds = body.bool("return_tokens_as_token_ids", false);
         OptionalInt maxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
         SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
         CompletionPrompt prompt = CompletionPrompt.read(body, model.tokenizer());
@@ -42,10 +44,16 @@ public final class CompletionRequestParser implements GenerationParser {
         GenerationParams params = sampling.toParams(maxNewTokens, logprobs.orElse(0), echo && logprobs.isPresent());
         String id = OpenAiFields.newId("cmpl-");
         CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),
-                echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage, model.tokenizer()::tokenText);
+                echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage,
+                tokensAsIds ? CompletionRequestParser::tokenIdText : model.tokenizer()::tokenText);
         GenerationRequest request = new GenerationRequest(id, prompt.ids(), params);
         return stream
                 ? PreparedGeneration.streamed(request, new CompletionStreamRenderer(output))
                 : PreparedGeneration.whole(request, new CompletionResponseRenderer(output));
+    }
+
+    /** How {@code return_tokens_as_token_ids} renders a token: vLLM's {@code "token_id:<id>"}. */
+    static String tokenIdText(int id) {
+        return "token_id:" + id;
     }
 }

@@ -1,5 +1,6 @@
 package ai.lmi.server.api;
 
+import static ai.lmi.server.api.Bodies.assertJsonEquals;
 import static ai.lmi.server.api.Bodies.body;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.generation.GenerationParams;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -75,6 +77,38 @@ class CompletionRequestParserTest {
                 "{\"prompt\": \"Hi\", \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
         assertTrue(prepared.streaming());
         assertEquals("text/event-stream; charset=utf-8", prepared.streamRenderer().contentType());
+    }
+
+    @Test
+    void returnTokensAsTokenIdsRendersEveryTokenAndCandidateAsItsId() {
+        PreparedGeneration prepared = parse(
+                "{\"prompt\": [1, 15753], \"logprobs\": 2, \"return_tokens_as_token_ids\": true}");
+
+        JsonNode logprobs = prepared.responseRenderer().render(Generations.TOKENS, Generations.RESULT)
+                .path("choices").path(0).path("logprobs");
+        assertJsonEquals("""
+                {"tokens": ["token_id:22557", "token_id:1526", "token_id:2"],
+                 "token_logprobs": [-0.25, -0.5, -0.125],
+                 "top_logprobs": [{"token_id:22557": -0.25, "token_id:15359": -1.5},
+                                  {"token_id:1526": -0.5, "token_id:3304": -2.0},
+                                  {"token_id:2": -0.125, "token_id:28723": -3.0}],
+                 "text_offset": [0, 5, 11]}
+                """, logprobs);
+    }
+
+    @Test
+    void returnTokensAsTokenIdsAppliesToStreamedLogprobsAndMustBeABoolean() {
+        PreparedGeneration prepared = parse("{\"prompt\": \"Hi\", \"logprobs\": 1, \"stream\": true,"
+                + " \"return_tokens_as_token_ids\": true}");
+        JsonNode first = Bodies.events(prepared.streamRenderer().token(Generations.HELLO)).get(0);
+        assertJsonEquals("""
+                {"tokens": ["token_id:22557"], "token_logprobs": [-0.25],
+                 "top_logprobs": [{"token_id:22557": -0.25, "token_id:15359": -1.5}], "text_offset": [0]}
+                """, first.path("choices").path(0).path("logprobs"));
+
+        String message = assertThrows(ApiException.class,
+                () -> parse("{\"prompt\": \"Hi\", \"return_tokens_as_token_ids\": \"yes\"}")).getMessage();
+        assertTrue(message.startsWith("return_tokens_as_token_ids must be a boolean"), message);
     }
 
     @Test
