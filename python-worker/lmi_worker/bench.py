@@ -6,21 +6,25 @@ Prints a table on stderr and one JSON summary line on stdout.
 """
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import statistics
 import sys
 import time
+from typing import Optional
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from .engine import llama  # noqa: E402
 from .engine.engine import LmiDistEngine  # noqa: E402
 from .engine.offline_runner import OfflineRunner  # noqa: E402
 from .engine.options import EngineOptions  # noqa: E402
+from .engine.paged_attention import PagedAttention  # noqa: E402
 from .engine.step import SamplingParams  # noqa: E402
 
 log = logging.getLogger("lmi_worker.bench")
@@ -40,7 +44,7 @@ def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 10
     return 2 * size ** 3 / best / 1e9
 
 
-def memory_read_gbps(device: torch.device, nbytes: int = 1 << 30, repeats: int = 5) -> float:
+def memory_read_gbps(device: torch.device, nbytes: int = 1 << 30, repeats: int = 10) -> float:
     """Best of several full reads of a buffer much larger than the caches, on every core."""
     x = torch.ones(nbytes // 4, device=device)
     threads = torch.get_num_threads()
@@ -75,7 +79,9 @@ def matmul_params(engine: LmiDistEngine) -> int:
     return total
 
 
-def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int) -> dict:
+def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
+              split: Optional["StepSplit"] = None) -> dict:
+    """Prefills `batch` random prompts in one step, then times `decode` decode steps."""
     rng = np.random.default_rng(seed)
     runner = OfflineRunner(engine)
     for i in range(batch):
@@ -88,14 +94,23 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
     _sync(device)
     prefill_s = time.perf_counter() - start
     step_ms, forward_ms, sample_ms = [], [], []
-    for _ in range(decode):
-        start = time.perf_counter()
-        out = runner.step()
-        _sync(device)
-        step_ms.append((time.perf_counter() - start) * 1e3)
-        forward_ms.append(out.forward_ms)
-        sample_ms.append(out.sample_ms)
+    with split or contextlib.nullcontext():
+        for _ in range(decode):
+            start = time.perf_counter()
+            out = runner.step()
+            _sync(device)
+            step_ms.append((time.perf_counter() - start) * 1e3)
+            forward_ms.append(out.forward_ms)
+            sample_ms.append(out.sample_ms)
     decode_ms = statistics.median(step_ms)
+    if split is not None:
+        # Means, not medians: the timers only see totals.
+        linear = split.linear_s * 1e3 / decode
+        attention = split.attention_s * 1e3 / decode
+        split_row = {"decode_linear_ms": linear, "decode_attention_ms": attention,
+                     "decode_other_forward_ms": statistics.mean(forward_ms) - linear - attention}
+    else:
+        split_row = {}
     return {
         "batch": batch,
         "prefill_tokens_per_s": batch * prompt / prefill_s,
@@ -103,7 +118,39 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
         "decode_ms_per_step": decode_ms,
         "decode_forward_ms": statistics.median(forward_ms),
         "decode_sample_ms": statistics.median(sample_ms),
+        **split_row,
     }
+
+
+class StepSplit:
+    """Wall time spent in the projections and in attention, by timers around the two functions."""
+
+    def __init__(self):
+        self.linear_s = 0.0
+        self.attention_s = 0.0
+
+    def __enter__(self) -> "StepSplit":
+        self._linear, self._attention = llama._linear, PagedAttention.__call__
+
+        def linear(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return self._linear(*args, **kwargs)
+            finally:
+                self.linear_s += time.perf_counter() - start
+
+        def attention(attn, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return self._attention(attn, *args, **kwargs)
+            finally:
+                self.attention_s += time.perf_counter() - start
+
+        llama._linear, PagedAttention.__call__ = linear, attention
+        return self
+
+    def __exit__(self, *exc) -> None:
+        llama._linear, PagedAttention.__call__ = self._linear, self._attention
 
 
 def main(argv=None) -> int:
@@ -116,6 +163,8 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--kv-cache-bytes", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", action="store_true",
+                        help="also time projections and attention inside each decode step (adds a little overhead)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 
@@ -141,7 +190,7 @@ def main(argv=None) -> int:
     log.info("%6s %12s %8s %12s %8s %10s %9s %9s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
              "ms/step", "fwd ms", "sample ms")
     for batch in batches:
-        row = run_batch(engine, batch, args.prompt, args.decode, args.seed)
+        row = run_batch(engine, batch, args.prompt, args.decode, args.seed, StepSplit() if args.split else None)
         row["prefill_fraction_of_peak"] = row["prefill_tokens_per_s"] * flops_per_token / (peak * 1e9)
         row["decode_fraction_of_peak"] = row["decode_tokens_per_s"] * flops_per_token / (peak * 1e9)
         row["decode_step_over_weight_read"] = row["decode_ms_per_step"] / weight_read_ms
@@ -150,6 +199,10 @@ def main(argv=None) -> int:
                  100 * row["prefill_fraction_of_peak"], row["decode_tokens_per_s"],
                  100 * row["decode_fraction_of_peak"], row["decode_ms_per_step"], row["decode_forward_ms"],
                  row["decode_sample_ms"])
+        if args.split:
+            log.info("%6s decode step split: projections %.1f ms, attention (with K/V writes) %.1f ms, "
+                     "other forward ops %.1f ms", "", row["decode_linear_ms"], row["decode_attention_ms"],
+                     row["decode_other_forward_ms"])
     summary = {"model": args.model, "device": str(device), "dtype": engine.capacity.dtype,
                "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth, "matmul_params": params,
                "weight_read_ms": weight_read_ms, "prompt": args.prompt, "decode": args.decode, "results": rows}
