@@ -3,7 +3,6 @@ package ai.lmi.server.engine;
 import ai.lmi.server.scheduler.ScheduledSequence;
 import ai.lmi.server.scheduler.StepPlan;
 import ai.lmi.server.worker.NewSequence;
-import ai.lmi.server.worker.SamplingParams;
 import ai.lmi.server.worker.StepBatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,26 +36,11 @@ final class StepBatches {
             System.arraycopy(sequence.blockTable(), 0, blockTables, blockOffsets[i], sequence.blockTable().length);
             if (sequence.isNew()) {
                 ai.lmi.server.scheduler.NewSequence fresh = sequence.newSequence();
-                newSequences.add(new NewSequence(sequence.requestId(), fresh.promptLength(),
-                        workerParams(fresh.params()), fresh.prefixTokenIds()));
+                newSequences.add(new NewSequence(sequence.requestId(), fresh.promptLength(), fresh.params(),
+                        fresh.prefixTokenIds()));
             }
         }
         return new StepBatch(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample,
                 newSequences, plan.forgetIds());
-    }
-
-    static SamplingParams workerParams(ai.lmi.server.scheduler.SamplingParams p) {
-        return SamplingParams.builder()
-                .temperature((float) p.temperature())
-                .topK(p.topK())
-                .topP((float) p.topP())
-                .minP((float) p.minP())
-                .repetitionPenalty((float) p.repetitionPenalty())
-                .presencePenalty((float) p.presencePenalty())
-                .frequencyPenalty((float) p.frequencyPenalty())
-                .seed(p.seed())
-                .topLogprobs(p.topLogprobs())
-                .promptLogprobs(p.promptLogprobs())
-                .build();
     }
 }

@@ -1,5 +1,7 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.worker.SamplingParams;
+
 /**
  * What a worker needs to know of a sequence it sees for the first time, or again after a preemption.
  *

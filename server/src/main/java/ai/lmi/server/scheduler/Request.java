@@ -17,7 +17,7 @@ public final class Request {
 
     private final long id;
     private final int promptLength;
-    private final SamplingParams params;
+    private final RequestParams params;
     private final int adapterId;
     /// the prompt, then the output tokens; grows as tokens are sampled
     private int[] tokens;
@@ -29,12 +29,12 @@ public final class Request {
     private FinishReason finishReason;
 
     /** A request for the base model. */
-    public Request(long id, int[] promptTokenIds, SamplingParams params) {
+    public Request(long id, int[] promptTokenIds, RequestParams params) {
         this(id, promptTokenIds, params, NO_ADAPTER);
     }
 
     /** A request served with the LoRA adapter {@code adapterId} (it keys the prefix cache too). */
-    public Request(long id, int[] promptTokenIds, SamplingParams params, int adapterId) {
+    public Request(long id, int[] promptTokenIds, RequestParams params, int adapterId) {
         if (promptTokenIds.length == 0) {
             throw new IllegalArgumentException("promptTokenIds must not be empty");
         }
@@ -56,7 +56,7 @@ public final class Request {
         return id;
     }
 
-    public SamplingParams params() {
+    public RequestParams params() {
         return params;
     }
 

@@ -179,7 +179,7 @@ public final class Scheduler {
             waiting.pollFirst();
             request.startRunning(prefix.numTokens());
             running.add(request);
-            NewSequence first = new NewSequence(request.promptLength(), request.params(),
+            NewSequence first = new NewSequence(request.promptLength(), request.params().sampling(),
                     request.tokenIds(0, prefix.numTokens()));
             batch.add(scheduled(request, numNewTokens, first));
             budget -= numNewTokens;
@@ -195,7 +195,7 @@ public final class Scheduler {
 
     /** The stop condition {@code token} meets, or null. Stop sequences on text are the caller's to find. */
     private FinishReason stopReason(Request request, int token) {
-        SamplingParams params = request.params();
+        RequestParams params = request.params();
         if (!params.ignoreEos() && config.eosTokenIds().contains(token)) {
             return FinishReason.EOS_TOKEN;
         }

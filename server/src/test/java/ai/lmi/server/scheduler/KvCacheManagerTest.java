@@ -18,7 +18,7 @@ class KvCacheManagerTest {
     private long nextId = 1;
 
     private Request request(int[] prompt) {
-        return new Request(nextId++, prompt, SamplingParams.greedy(8));
+        return new Request(nextId++, prompt, RequestParams.greedy(8));
     }
 
     /** Admits {@code request} with its cached prefix and computes all its tokens, as one prefill step would. */
@@ -120,7 +120,7 @@ class KvCacheManagerTest {
         assertNotNull(pool.block(4).hash, "same tokens, other parent: a key of its own");
         assertNotEquals(pool.block(1).hash, pool.block(4).hash);
 
-        Request otherAdapter = new Request(nextId++, first.promptTokenIds(), SamplingParams.greedy(8), 7);
+        Request otherAdapter = new Request(nextId++, first.promptTokenIds(), RequestParams.greedy(8), 7);
         assertEquals(0, kvCache.findCachedPrefix(otherAdapter).numTokens());
         assertArrayEquals(new int[] {0, 1}, kvCache.findCachedPrefix(request(first.promptTokenIds())).blockIds());
     }

@@ -29,7 +29,7 @@ class SchedulerTest {
     }
 
     private static Request request(long id, int[] prompt, int maxNewTokens) {
-        return new Request(id, prompt, SamplingParams.greedy(maxNewTokens));
+        return new Request(id, prompt, RequestParams.greedy(maxNewTokens));
     }
 
     /** "id:tokens@start" per sequence, with "+s" when it samples and "new" when the worker sees it first. */
@@ -238,9 +238,9 @@ class SchedulerTest {
         FakeWorker scripted = new FakeWorker(16, (id, history) -> scripts.get(id)[history.size() - 4]);
         scheduler(12, 8, 64, false);
         Request eos = request(1, range(10, 4), 10);
-        Request ignoresEos = new Request(2, range(20, 4), SamplingParams.builder(4).ignoreEos(true).build());
+        Request ignoresEos = new Request(2, range(20, 4), RequestParams.greedy(4).withIgnoreEos(true));
         Request stopToken = new Request(3, range(30, 4),
-                SamplingParams.builder(10).stopTokenIds(List.of(9)).build());
+                RequestParams.greedy(10).withStopTokenIds(List.of(9)));
         Request twoTokens = request(4, range(40, 4), 2);
         List.of(eos, ignoresEos, stopToken, twoTokens).forEach(scheduler::add);
 
