@@ -123,6 +123,11 @@ cmd_bench_engine() {
   worker_env
   model="${LMI_BENCH_MODEL:-$HOME/.cache/lmi/bench-llama}"
   if [ ! -f "$model/model.safetensors" ]; then
+    if [ ! -f "$LMI_TESTDATA/make_tiny_models.py" ]; then
+      log "cannot generate bench-llama: $LMI_TESTDATA/make_tiny_models.py is missing (set LMI_TESTDATA," \
+        "or LMI_BENCH_MODEL to an existing model directory)"
+      exit 1
+    fi
     log "generating the bench-llama model (537 MB) in $model"
     mkdir -p "$model"
     "$python" "$LMI_TESTDATA/make_tiny_models.py" --preset bench-llama --out "$model" >&2
