@@ -11,7 +11,7 @@ from .attention_metadata import AttentionMetadata
 from .kv_cache import KvCache
 from .model_config import ModelConfig
 from .paged_attention import PagedAttention
-from .rope import rope_inv_freq
+from .rope import rope_cos_sin, rope_inv_freq
 
 
 MV_MAX_ROWS = 4
@@ -48,11 +48,10 @@ class LlamaModel:
         use_cpu_kernel = device.type == "cpu" and self.dtype == torch.float32
         self.attention = PagedAttention(self.head_dim ** -0.5, config.sliding_window, use_cpu_kernel,
                                         threads=len(os.sched_getaffinity(0)))
-        inv_freq = rope_inv_freq(config)
-        angles = torch.outer(torch.arange(max_model_len, dtype=torch.float32), inv_freq)
         # RoPE tables in float32 whatever the weights are, as Hugging Face computes them.
-        self.rope_cos = angles.cos().to(device)
-        self.rope_sin = angles.sin().to(device)
+        cos, sin = rope_cos_sin(rope_inv_freq(config), torch.arange(max_model_len))
+        self.rope_cos = cos.to(device)
+        self.rope_sin = sin.to(device)
 
     def _layer(self, weights: Dict[str, torch.Tensor], i: int) -> DecoderLayer:
         p = f"model.layers.{i}."

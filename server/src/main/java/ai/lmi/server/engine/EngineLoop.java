@@ -34,6 +34,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToDoubleFunction;
+import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,6 +227,9 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+        if (command == null) {
+            return true;
+        }
         while (command != null) {
             if (command instanceof EngineCommand.Stop) {
                 return false;
@@ -235,6 +240,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             }
             command = commands.poll();
         }
+        // While idle no step records them: a cancellation must still show in the gauges.
         metrics.recordSchedulerStats(scheduler.stats());
         return true;
     }
@@ -296,29 +302,29 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     }
 
     private List<TopLogprob> tops(StepOutput output, int row) {
-        List<TopLogprob> top = new ArrayList<>();
-        for (int rank = 0; rank < output.topN(); rank++) {
-            int id = output.topId(row, rank);
-            if (id >= 0) {
-                top.add(new TopLogprob(id, tokenizer.tokenText(id), output.topLogprob(row, rank)));
-            }
-        }
-        return top;
+        return candidates(output.topN(), rank -> output.topId(row, rank), rank -> output.topLogprob(row, rank));
     }
 
     private List<List<TopLogprob>> promptTops(PromptLogprobs prompt) {
         List<List<TopLogprob>> result = new ArrayList<>();
         for (int row = 0; row < prompt.count(); row++) {
-            List<TopLogprob> top = new ArrayList<>();
-            for (int rank = 0; rank < prompt.topN(); rank++) {
-                int id = prompt.topId(row, rank);
-                if (id >= 0) {
-                    top.add(new TopLogprob(id, tokenizer.tokenText(id), prompt.topLogprob(row, rank)));
-                }
-            }
-            result.add(top);
+            int position = row;
+            result.add(candidates(prompt.topN(), rank -> prompt.topId(position, rank),
+                    rank -> prompt.topLogprob(position, rank)));
         }
         return result;
+    }
+
+    /** The best candidates of one position, best first; the worker pads short rows with id -1. */
+    private List<TopLogprob> candidates(int topN, IntUnaryOperator idAt, IntToDoubleFunction logprobAt) {
+        List<TopLogprob> top = new ArrayList<>(topN);
+        for (int rank = 0; rank < topN; rank++) {
+            int id = idAt.applyAsInt(rank);
+            if (id >= 0) {
+                top.add(new TopLogprob(id, tokenizer.tokenText(id), (float) logprobAt.applyAsDouble(rank)));
+            }
+        }
+        return top;
     }
 
     private void fail(long requestId, String message) {
