@@ -13,8 +13,12 @@ usage: ./lmi <command> [args]
                        (random weights: random text). ARGS: --model DIR, --port N, --config FILE,
                        --option.KEY VALUE (see docs/configuration.md)
   test                 run the whole test suite (Python worker, then Java)
+  bench [ARGS]         load generator for a running server: OpenAI /v1/completions (ours, vLLM,
+                       TGI, llama.cpp) or LMI /invocations; ./lmi bench --help lists ARGS
   bench-engine [ARGS]  the lmi-dist engine's offline benchmark on the bench-llama model
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
+  bench-model          generate the bench-llama model if missing and print its directory,
+                       e.g. ./lmi serve --model "\$(./lmi bench-model)"
   help                 this text
 USAGE
 }
@@ -76,13 +80,17 @@ cmd_test() {
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
 }
 
-# Builds the server jar when it is missing or older than any source.
-build_server() {
-  local jar="$ROOT/server/target/lmi-server.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/server/pom.xml" "$ROOT/server/src/main" -newer "$jar" -print -quit)" ]; then
-    log "building the server (mvn package)"
-    (cd "$ROOT" && mvn -B -q -ntp -DskipTests package) >&2
-  fi
+# Builds the server and bench jars when either is missing or older than any source.
+build_jars() {
+  local module jar
+  for module in server bench; do
+    jar="$ROOT/$module/target/lmi-$module.jar"
+    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/$module/pom.xml" "$ROOT/$module/src/main" -newer "$jar" -print -quit)" ]; then
+      log "building the server and the bench tool (mvn package)"
+      (cd "$ROOT" && mvn -B -q -ntp -DskipTests package) >&2
+      return
+    fi
+  done
 }
 
 has_model_argument() {
@@ -100,7 +108,7 @@ cmd_serve() {
   local python
   python="$(find_python)"
   worker_env
-  build_server
+  build_jars
   local args=("$@")
   if ! has_model_argument "$@"; then
     local demo="${LMI_DEMO_MODEL:-$HOME/.cache/lmi/demo-model}"
@@ -116,12 +124,9 @@ cmd_serve() {
     ai.lmi.server.LmiServer "${args[@]}"
 }
 
-cmd_bench_engine() {
-  ensure_debian_packages
-  local python model
-  python="$(find_python)"
-  worker_env
-  model="${LMI_BENCH_MODEL:-$HOME/.cache/lmi/bench-llama}"
+# Generates the bench-llama model on first use; prints its directory.
+ensure_bench_model() {
+  local python="$1" model="${LMI_BENCH_MODEL:-$HOME/.cache/lmi/bench-llama}"
   if [ ! -f "$model/model.safetensors" ]; then
     if [ ! -f "$LMI_TESTDATA/make_tiny_models.py" ]; then
       log "cannot generate bench-llama: $LMI_TESTDATA/make_tiny_models.py is missing (set LMI_TESTDATA," \
@@ -132,7 +137,31 @@ cmd_bench_engine() {
     mkdir -p "$model"
     "$python" "$LMI_TESTDATA/make_tiny_models.py" --preset bench-llama --out "$model" >&2
   fi
+  echo "$model"
+}
+
+cmd_bench_engine() {
+  ensure_debian_packages
+  local python model
+  python="$(find_python)"
+  worker_env
+  model="$(ensure_bench_model "$python")"
   "$python" -m lmi_worker.bench --model "$model" "$@"
+}
+
+cmd_bench_model() {
+  ensure_debian_packages
+  local python
+  python="$(find_python)"
+  worker_env
+  ensure_bench_model "$python"
+}
+
+cmd_bench() {
+  build_jars
+  # C1 only: the client shares the cores with the server it measures, and C2 compiles cost it half its CPU.
+  exec java -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Dai.djl.offline=true \
+    -cp "$ROOT/bench/target/lmi-bench.jar:$ROOT/bench/target/lib/*" ai.lmi.bench.BenchMain "$@"
 }
 
 command="${1:-help}"
@@ -140,7 +169,9 @@ command="${1:-help}"
 case "$command" in
   serve) cmd_serve "$@" ;;
   test) cmd_test "$@" ;;
+  bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
+  bench-model) cmd_bench_model ;;
   help|-h|--help) usage ;;
   *) usage >&2; log "unknown command: $command"; exit 2 ;;
 esac

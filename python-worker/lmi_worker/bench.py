@@ -3,6 +3,11 @@
     python3 -m lmi_worker.bench --model DIR --batch 1,4,16,64 --prompt 128 --decode 64
 
 Prints a table on stderr and one JSON summary line on stdout.
+
+Besides prefill and decode apart, each batch size gets an end-to-end figure comparable to a serving
+run where `batch` clients each send a prompt of `--prompt` tokens with max_tokens = decode + 1 at once:
+generation tokens per second over every step of the run, the prompts chunked into steps of at most
+`--max-num-batched-tokens` tokens as the server's scheduler chunks them.
 """
 
 import argparse
@@ -79,14 +84,35 @@ def matmul_params(engine: LmiDistEngine) -> int:
     return total
 
 
-def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
-              split: Optional["StepSplit"] = None) -> dict:
-    """Prefills `batch` random prompts in one step, then times `decode` decode steps."""
+def _runner(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
+            max_num_batched_tokens: int = 1 << 30) -> OfflineRunner:
+    """`batch` random prompts of `prompt` tokens, each to generate decode + 1 tokens."""
     rng = np.random.default_rng(seed)
-    runner = OfflineRunner(engine)
+    runner = OfflineRunner(engine, max_num_batched_tokens=max_num_batched_tokens)
     for i in range(batch):
         ids = [engine.capacity.bos_token_id] + rng.integers(3, engine.capacity.vocab_size, prompt - 1).tolist()
         runner.add(i, ids, decode + 1, SamplingParams())
+    return runner
+
+
+def serve_seconds(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
+                  max_num_batched_tokens: int) -> float:
+    """Runs the batch to completion with the server's step budget: prompts whole while they fit, the next one
+    chunked, then each step decodes the prefilled ones first. Returns the time of all its steps."""
+    runner = _runner(engine, batch, prompt, decode, seed, max_num_batched_tokens)
+    device = engine.model.device
+    _sync(device)
+    start = time.perf_counter()
+    runner.run()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
+              split: Optional["StepSplit"] = None, max_num_batched_tokens: int = 2048) -> dict:
+    """Prefills `batch` random prompts in one step, then times `decode` decode steps. The end-to-end figure
+    reuses those steps when one step holds every prompt, else reruns the batch with the step budget."""
+    runner = _runner(engine, batch, prompt, decode, seed)
     device = engine.model.device
     _sync(device)
     start = time.perf_counter()
@@ -111,6 +137,11 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
                      "decode_other_forward_ms": statistics.mean(forward_ms) - linear - attention}
     else:
         split_row = {}
+    # The prefill step samples each sequence's first token, the decode steps the other `decode`.
+    if batch * prompt <= max_num_batched_tokens:
+        generation_s = prefill_s + sum(step_ms) / 1e3
+    else:
+        generation_s = serve_seconds(engine, batch, prompt, decode, seed, max_num_batched_tokens)
     return {
         "batch": batch,
         "prefill_tokens_per_s": batch * prompt / prefill_s,
@@ -118,6 +149,7 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
         "decode_ms_per_step": decode_ms,
         "decode_forward_ms": statistics.median(forward_ms),
         "decode_sample_ms": statistics.median(sample_ms),
+        "generation_tokens_per_s": batch * (decode + 1) / generation_s,
         **split_row,
     }
 
@@ -163,6 +195,8 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--kv-cache-bytes", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-num-batched-tokens", type=int, default=2048,
+                        help="the server's step budget (option.max_num_batched_tokens), for the end-to-end figure")
     parser.add_argument("--split", action="store_true",
                         help="also time projections and attention inside each decode step (adds a little overhead)")
     args = parser.parse_args(argv)
@@ -187,25 +221,27 @@ def main(argv=None) -> int:
     log.info("%.1fM matmul parameters; reading them once takes %.1f ms", params / 1e6, weight_read_ms)
     run_batch(engine, 1, min(args.prompt, 16), 2, args.seed)  # warm-up
     rows = []
-    log.info("%6s %12s %8s %12s %8s %10s %9s %9s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
-             "ms/step", "fwd ms", "sample ms")
+    log.info("%6s %12s %8s %12s %8s %10s %9s %9s %10s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
+             "ms/step", "fwd ms", "sample ms", "gen t/s")
     for batch in batches:
-        row = run_batch(engine, batch, args.prompt, args.decode, args.seed, StepSplit() if args.split else None)
+        row = run_batch(engine, batch, args.prompt, args.decode, args.seed, StepSplit() if args.split else None,
+                        args.max_num_batched_tokens)
         row["prefill_fraction_of_peak"] = row["prefill_tokens_per_s"] * flops_per_token / (peak * 1e9)
         row["decode_fraction_of_peak"] = row["decode_tokens_per_s"] * flops_per_token / (peak * 1e9)
         row["decode_step_over_weight_read"] = row["decode_ms_per_step"] / weight_read_ms
         rows.append(row)
-        log.info("%6d %12.0f %7.1f%% %12.1f %7.1f%% %10.2f %9.2f %9.2f", batch, row["prefill_tokens_per_s"],
-                 100 * row["prefill_fraction_of_peak"], row["decode_tokens_per_s"],
+        log.info("%6d %12.0f %7.1f%% %12.1f %7.1f%% %10.2f %9.2f %9.2f %10.1f", batch,
+                 row["prefill_tokens_per_s"], 100 * row["prefill_fraction_of_peak"], row["decode_tokens_per_s"],
                  100 * row["decode_fraction_of_peak"], row["decode_ms_per_step"], row["decode_forward_ms"],
-                 row["decode_sample_ms"])
+                 row["decode_sample_ms"], row["generation_tokens_per_s"])
         if args.split:
             log.info("%6s decode step split: projections %.1f ms, attention (with K/V writes) %.1f ms, "
                      "other forward ops %.1f ms", "", row["decode_linear_ms"], row["decode_attention_ms"],
                      row["decode_other_forward_ms"])
     summary = {"model": args.model, "device": str(device), "dtype": engine.capacity.dtype,
                "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth, "matmul_params": params,
-               "weight_read_ms": weight_read_ms, "prompt": args.prompt, "decode": args.decode, "results": rows}
+               "weight_read_ms": weight_read_ms, "prompt": args.prompt, "decode": args.decode,
+               "max_num_batched_tokens": args.max_num_batched_tokens, "results": rows}
     sys.stdout.write(json.dumps(summary) + "\n")
     return 0
 

@@ -33,6 +33,25 @@ def test_seeded_sampling_repeats_whatever_shares_the_batch(tiny_llama_engine):
     assert other_seed.run()[0].output != expected
 
 
+def test_a_step_budget_chunks_the_prompts_in_order_and_changes_no_token(tiny_llama_engine):
+    prompts = [_prompt(20 + i, 10) for i in range(3)]
+    whole = OfflineRunner(tiny_llama_engine)
+    for i, prompt in enumerate(prompts):
+        whole.add(300 + i, prompt, 4)
+    expected = [gen.output for gen in whole.run().values()]
+
+    budgeted = OfflineRunner(tiny_llama_engine, max_num_batched_tokens=16)
+    for i, prompt in enumerate(prompts):
+        budgeted.add(400 + i, prompt, 4)
+    computed = []
+    for _ in range(3):
+        budgeted.step()
+        computed.append([gen.computed for gen in budgeted.generations.values()])
+    # The first prompt whole, 6 tokens of the second; then a decode, the second's last 4, the third whole.
+    assert computed == [[10, 6, 0], [11, 10, 10], [12, 11, 11]]
+    assert [gen.output for gen in budgeted.run().values()] == expected
+
+
 def test_recompute_after_preemption_continues_the_same_seeded_tokens(tiny_llama_engine):
     prompt = _prompt(2, 15)
     full = OfflineRunner(tiny_llama_engine)

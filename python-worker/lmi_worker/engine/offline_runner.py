@@ -39,14 +39,19 @@ class Generation:
 
 
 class OfflineRunner:
-    """Runs a fixed set of generations to completion, every sequence in every step."""
+    """Runs a fixed set of generations to completion, every sequence in every step that has room for it.
+
+    `prefill_chunk` caps each sequence's share of a step; `max_num_batched_tokens` caps the step, spent
+    over the generations in the order they were added, as the Java scheduler spends its token budget.
+    """
 
     def __init__(self, engine: LmiDistEngine, block_order: Optional[Sequence[int]] = None,
-                 prefill_chunk: int = 1 << 30):
+                 prefill_chunk: int = 1 << 30, max_num_batched_tokens: int = 1 << 30):
         self.engine = engine
         self.block_size = engine.capacity.block_size
         self.free_blocks = list(block_order if block_order is not None else range(engine.capacity.num_blocks))
         self.prefill_chunk = prefill_chunk
+        self.max_num_batched_tokens = max_num_batched_tokens
         self.generations: Dict[int, Generation] = {}
         self.step_id = 0
         self.finished: List[int] = []
@@ -58,13 +63,17 @@ class OfflineRunner:
         return gen
 
     def step(self) -> StepOutput:
-        """One step over every unfinished generation: a prefill chunk or one decode token each."""
+        """One step over the unfinished generations: a prefill chunk or one decode token each, within the budget."""
         scheduled, new = [], []
+        budget = self.max_num_batched_tokens
         for gen in self.generations.values():
             if gen.done:
                 continue
             remaining = len(gen.tokens) - gen.computed
-            n = min(remaining, self.prefill_chunk)
+            n = min(remaining, self.prefill_chunk, budget)
+            if n == 0:
+                break
+            budget -= n
             end = gen.computed + n
             while len(gen.block_table) * self.block_size < end:
                 gen.block_table.append(self.free_blocks.pop(0))

@@ -23,6 +23,10 @@ final class ConfigKeys {
             new ConfigKey<>("option.max_rolling_batch_size", Integer.class, ValueParsers.positiveInteger(), "64");
     static final ConfigKey<Integer> MAX_NUM_BATCHED_TOKENS =
             new ConfigKey<>("option.max_num_batched_tokens", Integer.class, ValueParsers.positiveInteger(), "2048");
+    static final ConfigKey<Boolean> ENABLE_CHUNKED_PREFILL =
+            new ConfigKey<>("option.enable_chunked_prefill", Boolean.class, ValueParsers.bool(), "true");
+    static final ConfigKey<Batching> BATCHING =
+            new ConfigKey<>("option.batching", Batching.class, Batching::fromConfigName, "continuous");
     static final ConfigKey<Integer> BLOCK_SIZE =
             new ConfigKey<>("option.block_size", Integer.class, ValueParsers.integer(1, 256), "16");
     static final ConfigKey<Boolean> ENABLE_PREFIX_CACHING =
@@ -49,8 +53,8 @@ final class ConfigKeys {
             new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
 
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
-            MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, BLOCK_SIZE, ENABLE_PREFIX_CACHING,
-            KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
+            MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
+            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
             BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

@@ -60,6 +60,19 @@ public final class ServingConfig {
         return value(ConfigKeys.MAX_NUM_BATCHED_TOKENS);
     }
 
+    /**
+     * {@code option.enable_chunked_prefill}, default true: a prompt longer than what is left of a step's budget
+     * is prefilled over several steps; when false it waits for a step with room for all of it.
+     */
+    public boolean enableChunkedPrefill() {
+        return value(ConfigKeys.ENABLE_CHUNKED_PREFILL);
+    }
+
+    /** {@code option.batching}, default {@code continuous}; {@code static} is a benchmark baseline. */
+    public Batching batching() {
+        return value(ConfigKeys.BATCHING);
+    }
+
     /** {@code option.block_size}: tokens per KV-cache block, default 16. */
     public int blockSize() {
         return value(ConfigKeys.BLOCK_SIZE);

@@ -182,7 +182,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         KvCacheManager kvCache = new KvCacheManager(new BlockPool(capacity.numBlocks()), capacity.blockSize(),
                 settings.enablePrefixCaching());
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),
-                capacity.maxModelLen(), capacity.eosTokenIds()), kvCache);
+                capacity.maxModelLen(), capacity.eosTokenIds(), settings.enableChunkedPrefill(), settings.batching()),
+                kvCache);
         metrics.recordSchedulerStats(scheduler.stats());
         ready = true;
         firstStart.complete(capacity);
@@ -210,10 +211,16 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             }
             long received = System.nanoTime();
             deliver(plan, output);
-            long workerNanos = (long) ((output.forwardMs() + output.sampleMs()) * 1e6);
-            metrics.observeStep(StepPhase.FORWARD, workerNanos);
-            metrics.observeStep(StepPhase.IPC, Math.max(0, received - sent - workerNanos));
+            long forwardNanos = (long) (output.forwardMs() * 1e6);
+            long sampleNanos = (long) (output.sampleMs() * 1e6);
+            metrics.observeStep(StepPhase.FORWARD, forwardNanos);
+            metrics.observeStep(StepPhase.SAMPLE, sampleNanos);
+            metrics.observeStep(StepPhase.IPC, Math.max(0, received - sent - forwardNanos - sampleNanos));
             metrics.observeStep(StepPhase.SCHEDULE, (sent - scheduleStart) + (System.nanoTime() - received));
+            // A step that only tells the worker to forget finished sequences is no batch.
+            if (!plan.sequences().isEmpty()) {
+                metrics.observeStepBatch(plan.sequences().size(), plan.numTokens());
+            }
             metrics.recordSchedulerStats(scheduler.stats());
         }
     }

@@ -1,5 +1,6 @@
 package ai.lmi.server.engine;
 
+import ai.lmi.server.config.Batching;
 import ai.lmi.server.config.ServingConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -7,15 +8,19 @@ import java.util.Map;
 /**
  * What the engine loop needs of the configuration.
  *
- * @param maxNumSeqs          option.max_rolling_batch_size
- * @param maxNumBatchedTokens option.max_num_batched_tokens
- * @param jobQueueSize        requests accepted and not finished, at most
+ * @param maxNumSeqs           option.max_rolling_batch_size
+ * @param maxNumBatchedTokens  option.max_num_batched_tokens
+ * @param enableChunkedPrefill option.enable_chunked_prefill
+ * @param batching             option.batching
+ * @param jobQueueSize         requests accepted and not finished, at most
  */
 public record EngineSettings(
         String modelName,
         Path modelDir,
         int maxNumSeqs,
         int maxNumBatchedTokens,
+        boolean enableChunkedPrefill,
+        Batching batching,
         boolean enablePrefixCaching,
         int jobQueueSize,
         long createdEpochSeconds,
@@ -23,7 +28,8 @@ public record EngineSettings(
 
     public static EngineSettings from(ServingConfig config, Path modelDir) {
         return new EngineSettings(config.modelName(), modelDir, config.maxRollingBatchSize(),
-                config.maxNumBatchedTokens(), config.enablePrefixCaching(), config.jobQueueSize(),
+                config.maxNumBatchedTokens(), config.enableChunkedPrefill(), config.batching(),
+                config.enablePrefixCaching(), config.jobQueueSize(),
                 System.currentTimeMillis() / 1000, config.toMap());
     }
 }

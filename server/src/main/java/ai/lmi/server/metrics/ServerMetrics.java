@@ -27,19 +27,24 @@ public final class ServerMetrics {
     private static final double[] STEP_BUCKETS = {
         0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
     };
+    // Powers of two up to a large max_rolling_batch_size.
+    private static final double[] BATCH_SIZE_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final MetricRegistry registry = new MetricRegistry();
     /** Written by the engine loop once per step, read by scrapes. */
-    private volatile SchedulerStats scheduler = new SchedulerStats(0, 0, 0, 0, 0, 0);
+    private volatile SchedulerStats scheduler = new SchedulerStats(0, 0, 0, 0, 0, 0, 0);
     private final Counter requests;
     private final Histogram timeToFirstToken;
     private final Histogram timePerOutputToken;
     private final Histogram step;
+    private final Counter stepTokens;
+    private final Histogram stepBatchSize;
 
     public ServerMetrics() {
         registry.register(new Gauge("lmi_requests_running",
-                "Requests holding KV-cache blocks in the running batch.", () -> scheduler.running()));
+                "Requests holding KV-cache blocks in the running batch, static-batch padding rows excluded.",
+                () -> scheduler.running()));
         registry.register(new Gauge("lmi_requests_waiting",
                 "Requests queued for admission, preempted ones included.", () -> scheduler.waiting()));
         registry.register(new Gauge("lmi_kv_cache_blocks_used",
@@ -52,6 +57,9 @@ public final class ServerMetrics {
         registry.register(new CallbackCounter("lmi_preemptions_total",
                 "Running sequences evicted to free KV-cache blocks, to be recomputed later.",
                 () -> scheduler.preemptions()));
+        registry.register(new CallbackCounter("lmi_padding_tokens_total",
+                "Tokens computed for finished rows of static batches (option.batching=static) while the rest ran.",
+                () -> scheduler.paddingTokens()));
         requests = registry.register(Counter.labelled("lmi_requests_total",
                 "Generation requests finished, by the HTTP status they ended with.", "status"));
         timeToFirstToken = registry.register(Histogram.of("lmi_time_to_first_token_seconds",
@@ -59,8 +67,13 @@ public final class ServerMetrics {
         timePerOutputToken = registry.register(Histogram.of("lmi_time_per_output_token_seconds",
                 "Time between consecutive generated tokens of one request.", TIME_PER_OUTPUT_TOKEN_BUCKETS));
         step = registry.register(Histogram.labelled("lmi_step_seconds",
-                "Time of one engine step, split into scheduling, IPC and the worker's forward pass.", "phase",
+                "Time of one engine step by phase: schedule (Java: planning and applying results), ipc (the round "
+                        + "trip less the worker's compute), forward (the model) and sample.", "phase",
                 Arrays.stream(StepPhase.values()).map(StepPhase::label).toList(), STEP_BUCKETS));
+        stepTokens = registry.register(Counter.of("lmi_step_tokens_total",
+                "Tokens computed by engine steps (prompt chunks and decodes, static-batch padding included)."));
+        stepBatchSize = registry.register(Histogram.of("lmi_step_batch_size",
+                "Sequences computed per engine step, static-batch padding included.", BATCH_SIZE_BUCKETS));
     }
 
     /** Engine loop, once per step: the scheduler's gauges and running totals. */
@@ -81,6 +94,12 @@ public final class ServerMetrics {
     /** Engine loop: one step spent {@code nanos} in {@code phase}. */
     public void observeStep(StepPhase phase, long nanos) {
         step.observe(phase.label(), nanos / NANOS_PER_SECOND);
+    }
+
+    /** Engine loop: one step computed {@code numTokens} tokens over {@code numSequences} sequences. */
+    public void observeStepBatch(int numSequences, int numTokens) {
+        stepBatchSize.observe(numSequences);
+        stepTokens.add(numTokens);
     }
 
     /** HTTP layer: a generation request ended with {@code status} (see the class comment). */

@@ -1,5 +1,6 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.config.Batching;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +10,13 @@ import java.util.Map;
 /**
  * Decides the batch of every step, vLLM-v1 style: no prefill or decode phases, each request's computed tokens
  * chase its token count, and each step spends a token budget over running requests first, then waiting ones in
- * FIFO order. A prompt longer than what is left of the budget is prefilled in chunks over several steps.
+ * FIFO order. A prompt longer than what is left of the budget is prefilled in chunks over several steps; with
+ * chunked prefill off it waits, and the requests behind it too, for a step with room for all of it.
+ *
+ * <p>Static batching, a benchmark baseline, admits requests only when nothing runs. A request that meets its stop
+ * condition is answered at once, but its row stays in the batch as padding, decoding tokens nobody reads, until
+ * every row has finished: then the whole batch's blocks are freed together. That waste is what continuous
+ * batching saves. A cancelled or failed row leaves at once.
  *
  * <p>When KV blocks run out, the most recently admitted running request is preempted: its blocks are freed and
  * it goes back to the front of the queue, to be recomputed (prompt and output so far) when blocks free up.
@@ -24,11 +31,14 @@ public final class Scheduler {
     private final Map<Long, Request> live = new HashMap<>();
     /// FIFO of new requests; preempted ones re-enter at the front
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
-    /// in admission order: the last one is the first to be preempted
+    /// in admission order: the last one is the first to be preempted; padding rows included
     private final List<Request> running = new ArrayList<>();
+    /// static batching: rows whose request finished, decoding on until their batch ends, by id; never live
+    private final Map<Long, Request> padding = new HashMap<>();
     /// requests the worker knew that finished or were preempted since the last plan
     private final List<Long> forget = new ArrayList<>();
     private long preemptions;
+    private long paddingTokens;
     private long lastStepId;
 
     public Scheduler(SchedulerConfig config, KvCacheManager kvCache) {
@@ -61,42 +71,65 @@ public final class Scheduler {
 
     /**
      * Ends a request for a reason found outside the scheduler (a stop sequence matched in the text, an error):
-     * frees its blocks at once and tells the worker to forget it with the next plan. False if it was not live.
+     * frees its blocks at once and tells the worker to forget it with the next plan, unless static batching keeps
+     * its row as padding. False if it was not live; a padding row finished again (an error, a late abort) is
+     * dropped at once.
      */
     public boolean finish(long requestId, FinishReason reason) {
         Request request = live.remove(requestId);
         if (request == null) {
+            Request row = padding.get(requestId);
+            if (row != null) {
+                drop(row);
+            }
             return false;
         }
-        if (request.status() == RequestStatus.RUNNING) {
-            running.remove(request);
-            kvCache.free(request);
-            forget.add(requestId);
-        } else {
+        if (request.status() != RequestStatus.RUNNING) {
             waiting.remove(request);
+        } else if (config.batching() == Batching.STATIC && reason != FinishReason.ABORT
+                && reason != FinishReason.ERROR) {
+            pad(request);
+        } else {
+            running.remove(request);
+            release(request);
         }
         request.finish(reason);
+        endBatchIfDone();
         return true;
     }
 
     /** Plans the next step. Running requests that cannot get blocks preempt the newest ones. */
     public StepPlan schedule() {
+        endBatchIfDone();
         int budget = config.maxNumBatchedTokens();
         List<ScheduledSequence> batch = new ArrayList<>();
         long preemptionsBefore = preemptions;
+        boolean admitting = config.batching() == Batching.CONTINUOUS || running.isEmpty();
         // Only the last running request can be mid-prompt (a partial chunk ends admission), so every request
         // ahead of it decodes one token: decodes never wait behind a long prompt.
-        for (int i = 0; i < running.size() && budget > 0; i++) {
+        int i = 0;
+        while (i < running.size() && budget > 0) {
             Request request = running.get(i);
-            int numNewTokens = Math.min(request.numTokens() - request.numComputedTokens(), budget);
-            if (!allocateOrPreempt(request, numNewTokens)) {
+            int numNewTokens = tokensThisStep(request.numTokens() - request.numComputedTokens(), budget);
+            if (numNewTokens == 0) {
+                break;
+            }
+            if (padding.containsKey(request.id())) {
+                // Padding never preempts a live request: without a block it leaves the batch early.
+                if (kvCache.allocateSlots(request, numNewTokens).isEmpty()) {
+                    drop(request);
+                    continue;
+                }
+                paddingTokens += numNewTokens;
+            } else if (!allocateOrPreempt(request, numNewTokens)) {
                 break;
             }
             batch.add(scheduled(request, numNewTokens, null));
             budget -= numNewTokens;
+            i++;
         }
         // Blocks were short this step: admitting anyone now would only preempt them again.
-        if (preemptions == preemptionsBefore) {
+        if (admitting && preemptions == preemptionsBefore) {
             admitWaiting(budget, batch);
         }
         long[] forgetIds = forget.stream().mapToLong(Long::longValue).toArray();
@@ -106,7 +139,8 @@ public final class Scheduler {
 
     /**
      * Applies a step's result: advances each scheduled request's computed tokens, appends the sampled tokens,
-     * and finishes the requests that hit a stop condition. Requests finished while the step ran are skipped.
+     * and finishes the requests that hit a stop condition. Requests finished while the step ran are skipped;
+     * padding rows advance too, their tokens unchecked and unreported.
      *
      * @param sampledTokens the token sampled for each request of {@code plan} that sampled, by request id
      * @return one event per token appended, in batch order
@@ -114,6 +148,11 @@ public final class Scheduler {
     public List<TokenEvent> update(StepPlan plan, Map<Long, Integer> sampledTokens) {
         List<TokenEvent> events = new ArrayList<>();
         for (ScheduledSequence sequence : plan.sequences()) {
+            Request row = padding.get(sequence.requestId());
+            if (row != null) {
+                advancePadding(row, sequence, plan, sampledTokens);
+                continue;
+            }
             Request request = live.get(sequence.requestId());
             if (request == null || request.status() != RequestStatus.RUNNING) {
                 continue;
@@ -123,11 +162,7 @@ public final class Scheduler {
             if (!sequence.sample()) {
                 continue;
             }
-            Integer token = sampledTokens.get(request.id());
-            if (token == null) {
-                throw new IllegalArgumentException("step " + plan.stepId() + " has no token for request "
-                        + request.id());
-            }
+            int token = sampledToken(plan, sampledTokens, request.id());
             request.appendOutputToken(token);
             FinishReason reason = stopReason(request, token);
             if (reason != null) {
@@ -135,24 +170,30 @@ public final class Scheduler {
             }
             events.add(new TokenEvent(request.id(), token, reason));
         }
+        endBatchIfDone();
         return events;
     }
 
-    /** Whether any request is waiting or running, or the worker still has something to forget. */
+    /** Whether any request is waiting or running (padding rows included), or the worker has something to forget. */
     public boolean hasWork() {
-        return !live.isEmpty() || !forget.isEmpty();
+        return !live.isEmpty() || !running.isEmpty() || !forget.isEmpty();
     }
 
     public SchedulerStats stats() {
-        return new SchedulerStats(running.size(), waiting.size(), preemptions, kvCache.prefixHitTokens(),
-                kvCache.usedBlocks(), kvCache.totalBlocks());
+        return new SchedulerStats(running.size() - padding.size(), waiting.size(), preemptions,
+                kvCache.prefixHitTokens(), kvCache.usedBlocks(), kvCache.totalBlocks(), paddingTokens);
     }
 
     /** Allocates for {@code request}, preempting from the tail until it fits; false if it preempted itself. */
     private boolean allocateOrPreempt(Request request, int numNewTokens) {
         while (kvCache.allocateSlots(request, numNewTokens).isEmpty()) {
-            Request victim = running.remove(running.size() - 1);
-            preempt(victim);
+            Request victim = running.get(running.size() - 1);
+            if (padding.containsKey(victim.id())) {
+                drop(victim);
+            } else {
+                running.remove(running.size() - 1);
+                preempt(victim);
+            }
             if (victim == request) {
                 return false;
             }
@@ -161,19 +202,62 @@ public final class Scheduler {
     }
 
     private void preempt(Request victim) {
-        kvCache.free(victim);
+        release(victim);
         victim.preempt();
         waiting.addFirst(victim);
-        forget.add(victim.id());
         preemptions++;
+    }
+
+    /** Frees a sequence's blocks and has the worker forget it with the next plan. */
+    private void release(Request request) {
+        kvCache.free(request);
+        forget.add(request.id());
+    }
+
+    /**
+     * Static batching: the finished request's row goes on as a copy, so that the request keeps the output it
+     * was answered with while the copy decodes tokens nobody reads.
+     */
+    private void pad(Request request) {
+        Request row = new Request(request.id(), request.tokenIds(0, request.numTokens()), request.params(),
+                request.adapterId());
+        row.startRunning(request.numComputedTokens());
+        running.set(running.indexOf(request), row);
+        padding.put(row.id(), row);
+    }
+
+    private void advancePadding(Request row, ScheduledSequence sequence, StepPlan plan, Map<Long, Integer> sampled) {
+        row.setNumComputedTokens(sequence.startPosition() + sequence.tokenIds().length);
+        if (sequence.sample()) {
+            row.appendOutputToken(sampledToken(plan, sampled, row.id()));
+            // Its next token would have no position within the model's length.
+            if (row.numTokens() >= config.maxModelLen()) {
+                drop(row);
+            }
+        }
+    }
+
+    private void drop(Request row) {
+        running.remove(row);
+        padding.remove(row.id());
+        release(row);
+    }
+
+    /** Static batching: once no live request runs, the batch is over and its padding rows leave together. */
+    private void endBatchIfDone() {
+        if (!padding.isEmpty() && running.size() == padding.size()) {
+            running.forEach(this::release);
+            running.clear();
+            padding.clear();
+        }
     }
 
     private void admitWaiting(int budget, List<ScheduledSequence> batch) {
         while (budget > 0 && running.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
             Request request = waiting.peekFirst();
             CachedPrefix prefix = kvCache.findCachedPrefix(request);
-            int numNewTokens = Math.min(request.numTokens() - prefix.numTokens(), budget);
-            if (kvCache.allocateSlots(request, numNewTokens, prefix).isEmpty()) {
+            int numNewTokens = tokensThisStep(request.numTokens() - prefix.numTokens(), budget);
+            if (numNewTokens == 0 || kvCache.allocateSlots(request, numNewTokens, prefix).isEmpty()) {
                 return;
             }
             waiting.pollFirst();
@@ -184,6 +268,22 @@ public final class Scheduler {
             batch.add(scheduled(request, numNewTokens, first));
             budget -= numNewTokens;
         }
+    }
+
+    /** What a sequence with {@code remaining} tokens to compute gets of {@code budget}: 0 when it must wait. */
+    private int tokensThisStep(int remaining, int budget) {
+        if (config.enableChunkedPrefill()) {
+            return Math.min(remaining, budget);
+        }
+        return remaining <= budget ? remaining : 0;
+    }
+
+    private static int sampledToken(StepPlan plan, Map<Long, Integer> sampledTokens, long requestId) {
+        Integer token = sampledTokens.get(requestId);
+        if (token == null) {
+            throw new IllegalArgumentException("step " + plan.stepId() + " has no token for request " + requestId);
+        }
+        return token;
     }
 
     private ScheduledSequence scheduled(Request request, int numNewTokens, NewSequence newSequence) {

@@ -1,16 +1,26 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.config.Batching;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * The scheduler's limits and the model facts its stop conditions need.
+ * The scheduler's limits and policies, and the model facts its stop conditions need.
  *
- * @param maxNumSeqs          at most this many requests run at once ({@code option.max_rolling_batch_size})
- * @param maxNumBatchedTokens the token budget of one step ({@code option.max_num_batched_tokens})
- * @param maxModelLen         a sequence stops with LENGTH when prompt plus output reach this many tokens
- * @param eosTokenIds         the model's end-of-sequence tokens
+ * @param maxNumSeqs           at most this many requests run at once ({@code option.max_rolling_batch_size})
+ * @param maxNumBatchedTokens  the token budget of one step ({@code option.max_num_batched_tokens})
+ * @param maxModelLen          a sequence stops with LENGTH when prompt plus output reach this many tokens
+ * @param eosTokenIds          the model's end-of-sequence tokens
+ * @param enableChunkedPrefill whether a prompt may be split over steps ({@code option.enable_chunked_prefill})
+ * @param batching             continuous, or static as a benchmark baseline ({@code option.batching})
  */
-public record SchedulerConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxModelLen, List<Integer> eosTokenIds) {
+public record SchedulerConfig(
+        int maxNumSeqs,
+        int maxNumBatchedTokens,
+        int maxModelLen,
+        List<Integer> eosTokenIds,
+        boolean enableChunkedPrefill,
+        Batching batching) {
 
     public SchedulerConfig {
         if (maxNumSeqs < 1) {
@@ -24,6 +34,15 @@ public record SchedulerConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxMo
         if (maxModelLen < 1) {
             throw new IllegalArgumentException("maxModelLen must be >= 1, got " + maxModelLen);
         }
+        // Unsplit, a prompt longer than the budget could never be scheduled. The message names the keys: the
+        // model's length may come from the worker, so this is where a user's configuration first meets it.
+        if (!enableChunkedPrefill && maxNumBatchedTokens < maxModelLen) {
+            throw new IllegalArgumentException("option.enable_chunked_prefill=false needs "
+                    + "option.max_num_batched_tokens (" + maxNumBatchedTokens + ") >= option.max_model_len ("
+                    + maxModelLen + "), or a long prompt could never run: raise option.max_num_batched_tokens, "
+                    + "lower option.max_model_len or enable chunked prefill");
+        }
         eosTokenIds = List.copyOf(eosTokenIds);
+        Objects.requireNonNull(batching, "batching");
     }
 }

@@ -35,6 +35,8 @@ class InvalidValueMessagesTest {
                 Arguments.of("option.max_model_len", "1.5", POSITIVE),
                 Arguments.of("option.max_rolling_batch_size", "0", POSITIVE),
                 Arguments.of("option.max_num_batched_tokens", "2k", POSITIVE),
+                Arguments.of("option.enable_chunked_prefill", "off", "must be true or false"),
+                Arguments.of("option.batching", "dynamic", "must be one of continuous, static"),
                 Arguments.of("option.block_size", "0", "must be an integer from 1 to 256"),
                 Arguments.of("option.block_size", "257", "must be an integer from 1 to 256"),
                 Arguments.of("option.block_size", "", "must be an integer from 1 to 256"),

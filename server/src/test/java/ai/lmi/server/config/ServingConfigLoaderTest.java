@@ -58,6 +58,8 @@ class ServingConfigLoaderTest {
                 "--option.max_model_len", "4096",
                 "--option.max_rolling_batch_size", "8",
                 "--option.max_num_batched_tokens", "512",
+                "--option.enable_chunked_prefill", "false",
+                "--option.batching", "static",
                 "--option.block_size", "32",
                 "--option.enable_prefix_caching", "false",
                 "--option.kv_cache_bytes", "512m",
@@ -78,6 +80,8 @@ class ServingConfigLoaderTest {
         assertEquals(OptionalInt.of(4096), config.maxModelLen());
         assertEquals(8, config.maxRollingBatchSize());
         assertEquals(512, config.maxNumBatchedTokens());
+        assertFalse(config.enableChunkedPrefill());
+        assertEquals(Batching.STATIC, config.batching());
         assertEquals(32, config.blockSize());
         assertFalse(config.enablePrefixCaching());
         assertEquals(OptionalLong.of(512L << 20), config.kvCacheBytes());
@@ -94,10 +98,12 @@ class ServingConfigLoaderTest {
     @Test
     void valuesAreTrimmedAndEnumsCaseInsensitive() {
         ServingConfig config = ServingConfigLoader.load(
-                List.of("--option.rolling_batch", " LMI-DIST ", "--option.dtype", "FP16", "--port", " 81 "), Map.of());
+                List.of("--option.rolling_batch", " LMI-DIST ", "--option.dtype", "FP16", "--port", " 81 ",
+                        "--option.batching", "Static"), Map.of());
 
         assertEquals(RollingBatch.LMI_DIST, config.rollingBatch());
         assertEquals(Dtype.FLOAT16, config.dtype());
+        assertEquals(Batching.STATIC, config.batching());
         assertEquals(81, config.port());
     }
 

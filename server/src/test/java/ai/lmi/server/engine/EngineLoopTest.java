@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.config.Batching;
 import ai.lmi.server.generation.FinishReason;
 import ai.lmi.server.generation.GenerationParams;
 import ai.lmi.server.generation.GenerationRequest;
@@ -41,7 +42,8 @@ class EngineLoopTest {
         WorkerSettings worker = WorkerSettings.defaults(Path.of(System.getProperty("lmi.pythonWorker")))
                 .withStartTimeout(Duration.ofMinutes(2));
         EngineOptions options = EngineOptions.forModel(TINY_LLAMA.toString()).withKvCacheBytes(8L << 20);
-        EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, true, 100, 0, Map.of());
+        EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, true, Batching.CONTINUOUS,
+                true, 100, 0, Map.of());
         engine = new EngineLoop(settings, Tokenizer.load(TINY_LLAMA), metrics, new WorkerLauncher(worker, options));
         engine.start();
     }

@@ -1,5 +1,7 @@
 package ai.lmi.server.scheduler;
 
+import static ai.lmi.server.scheduler.Plans.sequenceOf;
+import static ai.lmi.server.scheduler.Plans.shape;
 import static ai.lmi.server.scheduler.Prompts.concat;
 import static ai.lmi.server.scheduler.Prompts.range;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.config.Batching;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -24,24 +27,16 @@ class SchedulerTest {
     /** A fresh scheduler with max_model_len 192 (what 12 blocks of 16 tokens hold). */
     private void scheduler(int numBlocks, int maxNumSeqs, int budget, boolean prefixCaching) {
         pool = new BlockPool(numBlocks);
-        scheduler = new Scheduler(new SchedulerConfig(maxNumSeqs, budget, 192, List.of(EOS)),
-                new KvCacheManager(pool, 16, prefixCaching));
+        scheduler = new Scheduler(continuous(maxNumSeqs, budget, 192), new KvCacheManager(pool, 16, prefixCaching));
+    }
+
+    /** Continuous batching with chunked prefill, the defaults. */
+    private static SchedulerConfig continuous(int maxNumSeqs, int budget, int maxModelLen) {
+        return new SchedulerConfig(maxNumSeqs, budget, maxModelLen, List.of(EOS), true, Batching.CONTINUOUS);
     }
 
     private static Request request(long id, int[] prompt, int maxNewTokens) {
         return new Request(id, prompt, RequestParams.greedy(maxNewTokens));
-    }
-
-    /** "id:tokens@start" per sequence, with "+s" when it samples and "new" when the worker sees it first. */
-    private static List<String> shape(StepPlan plan) {
-        return plan.sequences().stream()
-                .map(s -> s.requestId() + ":" + s.tokenIds().length + "@" + s.startPosition()
-                        + (s.sample() ? "+s" : "") + (s.isNew() ? " new" : ""))
-                .toList();
-    }
-
-    private static ScheduledSequence sequenceOf(StepPlan plan, long requestId) {
-        return plan.sequences().stream().filter(s -> s.requestId() == requestId).findFirst().orElseThrow();
     }
 
     @Test
@@ -121,7 +116,7 @@ class SchedulerTest {
         assertEquals(RequestStatus.PREEMPTED, newest.status());
         assertEquals(0, newest.numComputedTokens());
         assertArrayEquals(new int[] {firstToken}, newest.outputTokenIds(), "nothing produced is lost");
-        assertEquals(new SchedulerStats(2, 1, 1, 0, 10, 12), scheduler.stats());
+        assertEquals(new SchedulerStats(2, 1, 1, 0, 10, 12, 0), scheduler.stats());
         assertArrayEquals(new int[] {9, 8}, pool.freeBlockIds());
 
         // Two free blocks are too few for request 3's 65 tokens; request 1 finishes (max_new_tokens 3).
@@ -139,7 +134,7 @@ class SchedulerTest {
 
         worker.runToCompletion(scheduler);
         assertEquals(expected, requests.stream().map(SchedulerTest::outputOf).toList());
-        assertEquals(new SchedulerStats(0, 0, 1, 0, 0, 12), scheduler.stats());
+        assertEquals(new SchedulerStats(0, 0, 1, 0, 0, 12, 0), scheduler.stats());
     }
 
     @Test
@@ -223,7 +218,7 @@ class SchedulerTest {
         assertTrue(scheduler.abort(2));
         assertEquals(RequestStatus.FINISHED, queued.status());
         assertEquals(FinishReason.ABORT, queued.finishReason().orElseThrow());
-        assertEquals(new SchedulerStats(1, 0, 0, 0, used, 12), scheduler.stats());
+        assertEquals(new SchedulerStats(1, 0, 0, 0, used, 12, 0), scheduler.stats());
         scheduler.update(plan, worker.run(plan));
         assertArrayEquals(new long[0], worker.step(scheduler).forgetIds(), "the worker never saw request 2");
     }
@@ -266,7 +261,7 @@ class SchedulerTest {
 
     @Test
     void aSequenceStopsAtMaxModelLen() {
-        Scheduler shortContext = new Scheduler(new SchedulerConfig(8, 64, 10, List.of(EOS)),
+        Scheduler shortContext = new Scheduler(continuous(8, 64, 10),
                 new KvCacheManager(new BlockPool(12), 16, false));
         Request request = request(1, range(10, 8), 100);
         shortContext.add(request);
@@ -282,8 +277,8 @@ class SchedulerTest {
         scheduler(12, 8, 64, false);
         scheduler.add(request(1, range(0, 4), 1));
         assertThrows(IllegalArgumentException.class, () -> scheduler.add(request(1, range(0, 4), 1)));
-        assertThrows(IllegalArgumentException.class, () -> new SchedulerConfig(8, 4, 192, List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new Scheduler(new SchedulerConfig(8, 64, 193, List.of()),
+        assertThrows(IllegalArgumentException.class, () -> continuous(8, 4, 192));
+        assertThrows(IllegalArgumentException.class, () -> new Scheduler(continuous(8, 64, 193),
                 new KvCacheManager(new BlockPool(12), 16, false)));
     }
 }

@@ -1,0 +1,120 @@
+package ai.lmi.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Sends streamed generation requests asynchronously and times every line as it arrives, so that many requests
+ * in flight need no thread each. Every request ends in a {@link RequestRecord}: failures are recorded, never
+ * thrown.
+ */
+final class HttpStreamClient {
+
+    private final HttpClient client;
+    private final URI endpoint;
+    private final StreamingApi api;
+    private final Duration timeout;
+    private final ScheduledExecutorService timers;
+
+    HttpStreamClient(HttpClient client, URI baseUrl, StreamingApi api, Duration timeout,
+            ScheduledExecutorService timers) {
+        this.client = client;
+        this.endpoint = URI.create(baseUrl + api.path());
+        this.api = api;
+        this.timeout = timeout;
+        this.timers = timers;
+    }
+
+    /** Sends {@code request}; the future always completes normally. */
+    CompletableFuture<RequestRecord> send(BenchRequest request) {
+        HttpRequest http = HttpRequest.newBuilder(endpoint)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(api.requestBody(request)))
+                .build();
+        StreamRecorder recorder = new StreamRecorder(System.nanoTime(), request.prompt().tokenCount(),
+                api.endMarker());
+        CompletableFuture<HttpResponse<Void>> exchange = client.sendAsync(http, info -> body(info, recorder));
+        // HttpRequest.timeout covers only the wait for the headers; a stream may stall after them.
+        ScheduledFuture<?> timer = timers.schedule(() -> {
+            recorder.fail(new RequestError(RequestError.TIMEOUT,
+                    "no complete response within " + Numbers.compact(timeout.toMillis() / 1000.0) + " s"));
+            exchange.cancel(true);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return exchange.handle((ignored, failure) -> {
+            timer.cancel(false);
+            if (failure != null) {
+                recorder.fail(connectionError(failure));
+            }
+            return recorder.finish(System.nanoTime());
+        });
+    }
+
+    private BodySubscriber<Void> body(ResponseInfo info, StreamRecorder recorder) {
+        if (info.statusCode() != 200) {
+            return BodySubscribers.mapping(BodySubscribers.ofString(StandardCharsets.UTF_8), text -> {
+                recorder.fail(RequestError.http(info.statusCode(), ErrorMessages.fromBody(info.statusCode(), text)));
+                return null;
+            });
+        }
+        return BodySubscribers.fromLineSubscriber(
+                new LineSubscriber(line -> api.onLine(line, System.nanoTime(), recorder)),
+                subscriber -> null, StandardCharsets.UTF_8, null);
+    }
+
+    private static RequestError connectionError(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof CancellationException) {
+            // Only the timeout cancels, after recording its own error, which wins over this one.
+            return new RequestError(RequestError.TIMEOUT, "cancelled");
+        }
+        String message = cause.getMessage();
+        return new RequestError(RequestError.CONNECTION,
+                cause.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+    }
+
+    /** Hands each line to a consumer as soon as it is decoded. */
+    private static final class LineSubscriber implements Flow.Subscriber<String> {
+
+        private final Consumer<String> consumer;
+
+        LineSubscriber(Consumer<String> consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String line) {
+            consumer.accept(line);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // The exchange's future fails with the same error; it is recorded there.
+        }
+
+        @Override
+        public void onComplete() {
+            // The exchange's future completes next; the record is finished there.
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package ai.lmi.bench;
+
+/** An endless, reproducible sequence of prompts. */
+interface PromptSource {
+
+    Prompt next();
+}

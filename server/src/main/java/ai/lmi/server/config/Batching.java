@@ -1,0 +1,45 @@
+package ai.lmi.server.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** How requests share the steps of the engine ({@code option.batching}). */
+public enum Batching {
+    /** Requests join and leave the running batch at every step. */
+    CONTINUOUS("continuous"),
+    /**
+     * A benchmark baseline, like Hugging Face {@code generate} or DJL's {@code rolling_batch=disable}: a batch
+     * is formed when nothing runs and runs to completion; a finished request is answered at once but keeps
+     * decoding as padding until the whole batch is done.
+     */
+    STATIC("static");
+
+    private final String configName;
+
+    Batching(String configName) {
+        this.configName = configName;
+    }
+
+    /** The value as written in the configuration, e.g. {@code static}. */
+    public String configName() {
+        return configName;
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+
+    /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
+    static Batching fromConfigName(String text) {
+        String name = text.toLowerCase(Locale.ROOT);
+        for (Batching value : values()) {
+            if (value.configName.equals(name)) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("must be one of "
+                + Arrays.stream(values()).map(Batching::configName).collect(Collectors.joining(", ")));
+    }
+}
