@@ -4,7 +4,7 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency sweep static prefix chunked. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked. REPEATS (default 3) runs of each; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -26,6 +26,10 @@ SERVER_PID=""
 start_server() {
   local name="$1"
   shift
+  if curl -sf "$URL/ping" >/dev/null 2>&1; then
+    log "a server already answers on $URL: stop it, or set PORT"
+    exit 1
+  fi
   "$LMI" serve --model "$MODEL" --port "$PORT" --bind_address 127.0.0.1 "$@" >"$OUT/server-$name.log" 2>&1 &
   SERVER_PID=$!
   local waited=0
@@ -53,31 +57,46 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# Runs ./lmi bench against the server; its JSON summary (the last stdout line) goes to OUT/$1.json.
+# Runs ./lmi bench against the server; its JSON summary (the last stdout line) goes to OUT/$1.json. Each name
+# seeds its own prompts: prompts repeated from an earlier run would be served from the prefix cache.
 bench() {
-  local name="$1"
+  local name="$1" seed
   shift
+  seed="$(printf '%s' "$name" | cksum | cut -d ' ' -f 1)"
   log "bench $name: $*"
-  "$LMI" bench --url "$URL" --label "$name" "$@" | tail -n 1 >"$OUT/$name.json"
+  "$LMI" bench --url "$URL" --label "$name" --seed "$seed" "$@" | tail -n 1 >"$OUT/$name.json"
 }
 
-# Output tokens/s through HTTP at concurrency 1, 16 and 64 against the offline engine at the same batch:
-# 128-token prompts, 65 output tokens each (the offline run's prefill token plus 64 decode steps).
-scenario_efficiency() {
-  local run
+# Output tokens/s through HTTP at concurrency 1, 16 and 64 against the offline engine at the same batch size.
+# $1: the file prefix; $2: prompt tokens; $3: output tokens per request (the offline run's prefill token plus
+# its decode steps); $4, $5, $6: requests per run at concurrency 1, 16 and 64.
+serving_efficiency() {
+  local prefix="$1" prompt="$2" output="$3" run
   for run in $(seq 1 "$REPEATS"); do
-    "$ROOT/lmi" bench-engine --batch 1,16,64 --prompt 128 --decode 64 | tail -n 1 >"$OUT/efficiency-offline-$run.json"
-    start_server efficiency
+    "$LMI" bench-engine --batch 1,16,64 --prompt "$prompt" --decode $((output - 1)) \
+      | tail -n 1 >"$OUT/$prefix-offline-$run.json"
+    start_server "$prefix"
     # Untimed: the first requests after a start pay for the JIT compilers of server and client.
-    bench "efficiency-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos
-    bench "efficiency-c1-$run" --concurrency 1 --num-requests 10 --warmup 1 \
-      --prompt-tokens 128 --max-tokens 65 --ignore-eos --metrics
-    bench "efficiency-c16-$run" --concurrency 16 --num-requests 64 --warmup 16 \
-      --prompt-tokens 128 --max-tokens 65 --ignore-eos --metrics
-    bench "efficiency-c64-$run" --concurrency 64 --num-requests 192 --warmup 64 \
-      --prompt-tokens 128 --max-tokens 65 --ignore-eos --metrics
+    bench "$prefix-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens "$prompt" --max-tokens 32 \
+      --ignore-eos
+    bench "$prefix-c1-$run" --concurrency 1 --num-requests "$4" --warmup 1 \
+      --prompt-tokens "$prompt" --max-tokens "$output" --ignore-eos --metrics
+    bench "$prefix-c16-$run" --concurrency 16 --num-requests "$5" \
+      --prompt-tokens "$prompt" --max-tokens "$output" --ignore-eos --metrics
+    bench "$prefix-c64-$run" --concurrency 64 --num-requests "$6" \
+      --prompt-tokens "$prompt" --max-tokens "$output" --ignore-eos --metrics
     stop_server
   done
+}
+
+# Decode-bound: 16-token prompts, 256 output tokens, so both sides spend their time in decode steps.
+scenario_efficiency() {
+  serving_efficiency efficiency 16 256 4 48 128
+}
+
+# Prefill-heavy: 128-token prompts, 65 output tokens; arrivals spread prompts over the decode steps.
+scenario_mixed() {
+  serving_efficiency mixed 128 65 10 64 192
 }
 
 # Throughput and TPOT against concurrency, for the chart.
@@ -130,7 +149,7 @@ scenario_chunked() {
         start_server "chunked-$config" --option.enable_chunked_prefill false --option.max_num_batched_tokens 2048
       fi
       # The long prompts start once the decoding requests are under way.
-      (sleep 5 && bench "chunked-$config-long-$run" --request-rate 0.25 --num-requests 6 --seed 1 \
+      (sleep 5 && bench "chunked-$config-long-$run" --request-rate 0.25 --num-requests 6 \
         --prompt-tokens 2000 --max-tokens 1 2>"$OUT/chunked-$config-long-$run.log") &
       local long=$!
       bench "chunked-$config-decode-$run" --concurrency 8 --num-requests 24 --warmup 8 \
@@ -142,11 +161,11 @@ scenario_chunked() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency sweep static prefix chunked)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|sweep|static|prefix|chunked) "scenario_$scenario" ;;
-    *) log "unknown scenario: $scenario (efficiency, sweep, static, prefix, chunked)"; exit 2 ;;
+    efficiency|mixed|sweep|static|prefix|chunked) "scenario_$scenario" ;;
+    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

@@ -6,7 +6,6 @@
 import glob
 import json
 import os
-import re
 import statistics
 import sys
 
@@ -47,14 +46,14 @@ def step_ms(run: dict, phase: str) -> float:
     return split.get("phases", {}).get(phase, {}).get("mean_ms", float("nan"))
 
 
-def efficiency(out: str) -> None:
-    offline = load_runs(out, "efficiency-offline-*.json")
+def efficiency(out: str, prefix: str) -> None:
+    offline = load_runs(out, f"{prefix}-offline-*.json")
     print("| concurrency = batch | offline engine tok/s | through HTTP tok/s | server / engine | runs |")
     print("|---:|---:|---:|---:|---:|")
     for concurrency in (1, 16, 64):
         engine = [next(r["generation_tokens_per_s"] for r in o["results"] if r["batch"] == concurrency)
                   for o in offline]
-        served = [only_run(s)["output_throughput"] for s in load_runs(out, f"efficiency-c{concurrency}-*.json")]
+        served = [only_run(s)["output_throughput"] for s in load_runs(out, f"{prefix}-c{concurrency}-*.json")]
         ratios = [s / e for s, e in zip(served, engine)]
         print(f"| {concurrency} | {median(engine):.0f} ({spread(engine)}) | {median(served):.0f} ({spread(served)}) "
               f"| {100 * median(ratios):.1f} % | {len(ratios)} |")
@@ -62,7 +61,7 @@ def efficiency(out: str) -> None:
     print("| concurrency | step ms (schedule / ipc / forward / sample) | schedule + ipc share of the step |")
     print("|---:|---|---:|")
     for concurrency in (1, 16, 64):
-        runs = [only_run(s) for s in load_runs(out, f"efficiency-c{concurrency}-*.json")]
+        runs = [only_run(s) for s in load_runs(out, f"{prefix}-c{concurrency}-*.json")]
         phases = "schedule ipc forward sample".split()
         parts = " / ".join(f"{median(step_ms(r, p) for r in runs):.2f}" for p in phases)
         share = median(step_share(r, ("schedule", "ipc")) for r in runs)
@@ -111,11 +110,15 @@ def main(argv) -> int:
         sys.stderr.write(__doc__)
         return 2
     out = argv[1]
-    for title, table in (("Serving efficiency", efficiency), ("Continuous vs static batching", static),
-                         ("Prefix caching", prefix), ("Chunked prefill", chunked)):
-        if glob.glob(os.path.join(out, re.sub(r"\W.*", "", table.__name__) + "-*.json")):
+    for title, name, table in (
+            ("Serving efficiency, decode-bound", "efficiency", lambda: efficiency(out, "efficiency")),
+            ("Serving efficiency, prefill-heavy", "mixed", lambda: efficiency(out, "mixed")),
+            ("Continuous vs static batching", "static", lambda: static(out)),
+            ("Prefix caching", "prefix", lambda: prefix(out)),
+            ("Chunked prefill", "chunked", lambda: chunked(out))):
+        if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
-            table(out)
+            table()
             print()
     return 0
 

@@ -1,11 +1,8 @@
 package ai.lmi.server.config;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** How requests share the steps of the engine ({@code option.batching}). */
-public enum Batching {
+public enum Batching implements ConfigValue {
     /** Requests join and leave the running batch at every step. */
     CONTINUOUS("continuous"),
     /**
@@ -22,6 +19,7 @@ public enum Batching {
     }
 
     /** The value as written in the configuration, e.g. {@code static}. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -33,13 +31,6 @@ public enum Batching {
 
     /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
     static Batching fromConfigName(String text) {
-        String name = text.toLowerCase(Locale.ROOT);
-        for (Batching value : values()) {
-            if (value.configName.equals(name)) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("must be one of "
-                + Arrays.stream(values()).map(Batching::configName).collect(Collectors.joining(", ")));
+        return ConfigValues.parse(Batching.class, text);
     }
 }

@@ -1,11 +1,8 @@
 package ai.lmi.server.config;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** Where the worker runs the model ({@code option.device}). */
-public enum Device {
+public enum Device implements ConfigValue {
     /** CUDA when the worker's torch sees a GPU, otherwise the CPU. */
     AUTO("auto"),
     CPU("cpu"),
@@ -18,6 +15,7 @@ public enum Device {
     }
 
     /** The value as written in the configuration, e.g. {@code cuda}. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -29,13 +27,6 @@ public enum Device {
 
     /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
     static Device fromConfigName(String text) {
-        String name = text.toLowerCase(Locale.ROOT);
-        for (Device value : values()) {
-            if (value.configName.equals(name)) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException(
-                "must be one of " + Arrays.stream(values()).map(Device::configName).collect(Collectors.joining(", ")));
+        return ConfigValues.parse(Device.class, text);
     }
 }

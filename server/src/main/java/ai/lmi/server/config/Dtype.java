@@ -1,12 +1,9 @@
 package ai.lmi.server.config;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** The data type of the model's weights and activations ({@code option.dtype}). */
-public enum Dtype {
+public enum Dtype implements ConfigValue {
     /** The checkpoint's own dtype, as the worker reads it from config.json. */
     AUTO("auto"),
     FLOAT32("float32", "fp32"),
@@ -20,6 +17,7 @@ public enum Dtype {
     }
 
     /** The canonical name, e.g. {@code bfloat16} for {@code bf16}. */
+    @Override
     public String configName() {
         return names.get(0);
     }
@@ -29,15 +27,13 @@ public enum Dtype {
         return configName();
     }
 
+    @Override
+    public List<String> spellings() {
+        return names;
+    }
+
     /** Reads a configured value or alias, case-insensitively; the exception says what is allowed. */
     static Dtype fromConfigName(String text) {
-        String name = text.toLowerCase(Locale.ROOT);
-        for (Dtype value : values()) {
-            if (value.names.contains(name)) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("must be one of "
-                + Arrays.stream(values()).flatMap(value -> value.names.stream()).collect(Collectors.joining(", ")));
+        return ConfigValues.parse(Dtype.class, text);
     }
 }

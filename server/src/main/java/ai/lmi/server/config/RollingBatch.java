@@ -1,12 +1,10 @@
 package ai.lmi.server.config;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** The inference backend that runs the model ({@code option.rolling_batch}). */
-public enum RollingBatch {
+public enum RollingBatch implements ConfigValue {
     /** This project's PyTorch engine, scheduled step by step from Java. */
     LMI_DIST("lmi-dist"),
     /** Picked from the installed libraries and the model's config.json. */
@@ -22,6 +20,7 @@ public enum RollingBatch {
     }
 
     /** The value as written in the configuration, e.g. {@code lmi-dist}. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -34,19 +33,10 @@ public enum RollingBatch {
     /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
     static RollingBatch fromConfigName(String text) {
         String name = text.toLowerCase(Locale.ROOT);
-        for (RollingBatch value : values()) {
-            if (value.configName.equals(name)) {
-                return value;
-            }
-        }
         if (NOT_INSTALLED.contains(name)) {
-            throw new IllegalArgumentException(
-                    "the " + name + " backend is not installed; use one of " + allowed());
+            throw new IllegalArgumentException("the " + name + " backend is not installed; use one of "
+                    + ConfigValues.allowed(RollingBatch.class));
         }
-        throw new IllegalArgumentException("must be one of " + allowed());
-    }
-
-    private static String allowed() {
-        return Arrays.stream(values()).map(RollingBatch::configName).collect(Collectors.joining(", "));
+        return ConfigValues.parse(RollingBatch.class, text);
     }
 }
