@@ -120,7 +120,9 @@ cmd_serve() {
   fi
   export LMI_PYTHON="$python"
   export LMI_PYTHON_WORKER_DIR="$ROOT/python-worker"
-  exec java -Dai.djl.offline=true -cp "$ROOT/server/target/lmi-server.jar:$ROOT/server/target/lib/*" \
+  # JAVA_OPTS: extra JVM flags (heap size, system properties), word-split as the JVM launchers do.
+  # shellcheck disable=SC2086
+  exec java ${JAVA_OPTS:-} -Dai.djl.offline=true -cp "$ROOT/server/target/lmi-server.jar:$ROOT/server/target/lib/*" \
     ai.lmi.server.LmiServer "${args[@]}"
 }
 

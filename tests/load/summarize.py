@@ -70,7 +70,8 @@ def efficiency(out: str, prefix: str) -> None:
 
 def latency_row(name: str, runs: list) -> str:
     def stat(metric, key):
-        return median(r[metric][key] for r in runs)
+        # A run of one-token requests has no TPOT or ITL.
+        return median(r[metric][key] if r[metric] else None for r in runs)
     return (f"| {name} | {median(r['output_throughput'] for r in runs):.0f} | {stat('ttft_ms', 'p50'):.0f} "
             f"| {stat('ttft_ms', 'p99'):.0f} | {stat('tpot_ms', 'mean'):.1f} | {stat('itl_ms', 'p99'):.0f} "
             f"| {stat('e2el_ms', 'p50'):.0f} | {len(runs)} |")
