@@ -14,10 +14,13 @@ import ai.lmi.server.worker.WorkerCapacity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * The daemon: HTTP front end, engine loop and worker for one model. The HTTP port opens first, so
@@ -31,6 +34,7 @@ public final class LmiServer implements AutoCloseable {
     private final HttpServer http;
     private final EngineLoop engine;
     private final Tokenizer tokenizer;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private int port;
 
     public LmiServer(ServingConfig config, Path modelDir, Path pythonWorkerDir) throws IOException {
@@ -54,8 +58,22 @@ public final class LmiServer implements AutoCloseable {
         return port;
     }
 
+    /**
+     * SIGTERM's answer: new requests and {@code /ping} get 503 at once, the requests in flight get up to
+     * {@code grace} to finish, then everything closes. True when none had to be cut off.
+     */
+    public boolean shutdownGracefully(Duration grace) throws InterruptedException {
+        boolean drained = engine.drain(grace);
+        close();
+        return drained;
+    }
+
+    /** Closes at once; requests in flight end with an error. Safe to call again (the shutdown hook does). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         http.close();
         engine.close();
         tokenizer.close();
@@ -93,10 +111,25 @@ public final class LmiServer implements AutoCloseable {
         try {
             LmiServer server = new LmiServer(config, modelDir, Path.of(workerDir));
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lmi-shutdown"));
+            onSigterm(server, config.gracefulShutdownTimeout());
             server.start();
         } catch (Exception e) {
             log.error("the server could not start: {}", e.getMessage());
             System.exit(1);
         }
+    }
+
+    // A container runtime stops with SIGTERM, then SIGKILL after its own grace period: drain, then exit 0.
+    private static void onSigterm(LmiServer server, Duration grace) {
+        Signal.handle(new Signal("TERM"), signal -> new Thread(() -> {
+            log.info("SIGTERM: no new requests; shutting down within {} s", grace.toSeconds());
+            try {
+                server.shutdownGracefully(grace);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("shut down");
+            System.exit(0);
+        }, "lmi-sigterm").start());
     }
 }

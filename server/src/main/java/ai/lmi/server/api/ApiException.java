@@ -36,6 +36,11 @@ public final class ApiException extends RuntimeException {
     }
 
     /** 503 while the model loads or its worker restarts. */
+    /** A graceful shutdown has begun; a load balancer should send the request elsewhere. */
+    public static ApiException shuttingDown() {
+        return serviceUnavailable("the server is shutting down", NOT_READY_RETRY_AFTER_SECONDS);
+    }
+
     public static ApiException modelNotReady(String modelName) {
         return serviceUnavailable("model " + modelName + " is not ready (loading, or its worker is restarting)",
                 NOT_READY_RETRY_AFTER_SECONDS);

@@ -49,13 +49,16 @@ final class ConfigKeys {
     /** 6 MiB, SageMaker's default payload limit; at most what one Netty aggregate can hold. */
     static final ConfigKey<Long> MAX_PAYLOAD_BYTES =
             new ConfigKey<>("max_payload_bytes", Long.class, ValueParsers.byteSize(Integer.MAX_VALUE), "6m");
+    /** On SIGTERM: how long requests in flight may take to finish before the server exits anyway. */
+    static final ConfigKey<Integer> GRACEFUL_SHUTDOWN_TIMEOUT_S =
+            new ConfigKey<>("graceful_shutdown_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "30");
     static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =
             new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
 
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
             MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
             BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
-            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S);
+            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, GRACEFUL_SHUTDOWN_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -129,6 +129,11 @@ public final class ServingConfig {
         return Duration.ofSeconds(value(ConfigKeys.WORKER_STARTUP_TIMEOUT_S));
     }
 
+    /** {@code graceful_shutdown_timeout_s}: on SIGTERM, the wait for requests in flight. */
+    public Duration gracefulShutdownTimeout() {
+        return Duration.ofSeconds(value(ConfigKeys.GRACEFUL_SHUTDOWN_TIMEOUT_S));
+    }
+
     /**
      * Every key in a fixed order, each as {@code {"value": v, "source": s}}: v is a string, number,
      * boolean or null (unset), s one of {@code command line}, a file path,

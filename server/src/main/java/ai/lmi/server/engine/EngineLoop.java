@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class EngineLoop implements GenerationService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration DRAIN_POLL = Duration.ofMillis(20);
 
     private final EngineSettings settings;
     private final Tokenizer tokenizer;
@@ -61,6 +62,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private final CompletableFuture<WorkerCapacity> firstStart = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean ready;
+    /// set by drain(): no new requests, while those accepted run to their end
+    private volatile boolean draining;
     private volatile boolean closing;
     private volatile int maxModelLen;
     private volatile long workerPid;
@@ -92,6 +95,9 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenSink sink) throws ServiceUnavailableException {
+        if (draining) {
+            throw new ServiceUnavailableException("the server is shutting down", 5);
+        }
         if (!ready) {
             throw new ServiceUnavailableException("the model is not ready: its worker is starting", 5);
         }
@@ -115,7 +121,32 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     @Override
     public boolean isReady() {
-        return ready && !closing;
+        return ready && !closing && !draining;
+    }
+
+    @Override
+    public boolean isShuttingDown() {
+        return draining || closing;
+    }
+
+    /**
+     * Stops taking requests ({@link #isReady()} turns false, {@link #submit} answers "shutting down") and waits
+     * up to {@code grace} for the accepted ones to finish. True when none is left.
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (accepted.get() > 0) {
+            log.info("draining: waiting up to {} s for {} requests in flight", grace.toSeconds(), accepted.get());
+        }
+        while (accepted.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(DRAIN_POLL.toMillis());
+        }
+        int left = accepted.get();
+        if (left > 0) {
+            log.warn("graceful shutdown timed out with {} requests in flight; they end with an error", left);
+        }
+        return left == 0;
     }
 
     @Override

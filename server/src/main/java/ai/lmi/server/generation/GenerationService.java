@@ -13,8 +13,11 @@ public interface GenerationService {
      */
     GenerationHandle submit(GenerationRequest request, TokenSink sink) throws ServiceUnavailableException;
 
-    /** True once the model is loaded and while its worker is healthy. */
+    /** True once the model is loaded and while its worker is healthy, until shutdown begins. */
     boolean isReady();
+
+    /** True once a graceful shutdown has begun: requests in flight finish, new ones are refused. */
+    boolean isShuttingDown();
 
     ModelDescription model();
 

@@ -55,9 +55,7 @@ final class GenerationEndpoint implements Endpoint {
             throw ApiException.notFound("model " + modelInPath + " is not served here; this server serves " + served);
         }
         // The tokenizer and the model's limits are only known once the model has loaded.
-        if (!service.isReady()) {
-            throw ApiException.modelNotReady(served);
-        }
+        ServiceAvailability.require(service);
         FieldReader body = FieldReader.parseBody(new ByteBufInputStream(request.content()));
         return parser.parse(body, ServedModel.of(service));
     }

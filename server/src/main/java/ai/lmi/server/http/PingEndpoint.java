@@ -1,6 +1,5 @@
 package ai.lmi.server.http;
 
-import ai.lmi.server.api.ApiException;
 import ai.lmi.server.api.Json;
 import ai.lmi.server.generation.GenerationService;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,9 +18,7 @@ final class PingEndpoint implements Endpoint {
 
     @Override
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
-        if (!service.isReady()) {
-            throw ApiException.modelNotReady(service.model().name());
-        }
+        ServiceAvailability.require(service);
         HttpResponses.sendJson(ctx, HttpResponseStatus.OK, Json.object().put("status", "Healthy"));
     }
 }

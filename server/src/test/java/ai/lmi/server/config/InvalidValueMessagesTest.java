@@ -60,7 +60,8 @@ class InvalidValueMessagesTest {
                 Arguments.of("bind_address", "", "must not be empty"),
                 Arguments.of("max_payload_bytes", "2g", PAYLOAD_BYTES),
                 Arguments.of("max_payload_bytes", "0", PAYLOAD_BYTES),
-                Arguments.of("worker_startup_timeout_s", "0", POSITIVE));
+                Arguments.of("worker_startup_timeout_s", "0", POSITIVE),
+                Arguments.of("graceful_shutdown_timeout_s", "-1", "must be an integer from 0 to 86400"));
     }
 
     @ParameterizedTest(name = "{0}={1}")

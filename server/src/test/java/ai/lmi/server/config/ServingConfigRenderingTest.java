@@ -38,6 +38,7 @@ class ServingConfigRenderingTest {
         expected.put("bind_address", entry("0.0.0.0", "default"));
         expected.put("max_payload_bytes", entry(1048576L, "environment SERVING_MAX_PAYLOAD_BYTES"));
         expected.put("worker_startup_timeout_s", entry(600, "default"));
+        expected.put("graceful_shutdown_timeout_s", entry(30, "default"));
 
         Map<String, Object> rendered = config.toMap();
 
@@ -65,7 +66,8 @@ class ServingConfigRenderingTest {
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
                 + "option.python_executable=null (default), job_queue_size=1000 (default), "
                 + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
-                + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default)", line);
+                + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
+                + "graceful_shutdown_timeout_s=30 (default)", line);
     }
 
     private static Map<String, Object> entry(Object value, String source) {

@@ -96,6 +96,11 @@ final class FakeGenerationService implements GenerationService {
     }
 
     @Override
+    public boolean isShuttingDown() {
+        return false;
+    }
+
+    @Override
     public ModelDescription model() {
         return new ModelDescription(TinyLlama.NAME, "/opt/ml/model/tiny-llama", TinyLlama.MAX_MODEL_LEN, 1700000000L,
                 Map.of("option.max_model_len", Map.of("value", 512, "source", "default")));
