@@ -19,6 +19,8 @@ usage: ./lmi <command> [args]
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
   bench-model          generate the bench-llama model if missing and print its directory,
                        e.g. ./lmi serve --model "\$(./lmi bench-model)"
+  image [--base IMAGE] build the jars, then the container image lmi-server:<version> and :latest
+                       (docker/Dockerfile; see docs/container.md)
   help                 this text
 USAGE
 }
@@ -166,6 +168,124 @@ cmd_bench() {
     -cp "$ROOT/bench/target/lmi-bench.jar:$ROOT/bench/target/lib/*" ai.lmi.bench.BenchMain "$@"
 }
 
+DEBIAN_BASE_IMAGE=debian:bookworm-slim
+DEBOOTSTRAP_BASE_IMAGE=lmi-base:bookworm
+
+require_docker() {
+  if ! command -v docker >/dev/null 2>&1; then
+    log "docker is not installed; on Debian, as root: apt-get install -y docker.io"
+    exit 1
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    log "the docker daemon is not reachable; start one (systemctl start docker), or where there is no systemd, as root:"
+    log "  dockerd --iptables=false --bridge=none --storage-driver=vfs > /tmp/dockerd.log 2>&1 &"
+    exit 1
+  fi
+}
+
+project_version() {
+  sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -n 1
+}
+
+# A bookworm base image made with debootstrap, for machines that reach a Debian mirror but no image
+# registry; trimmed the way debian:bookworm-slim is (no docs, man pages or locales).
+make_debootstrap_base() {
+  local mirror="${LMI_DEBIAN_MIRROR:-http://deb.debian.org/debian}" dir
+  if [ "$(id -u)" -ne 0 ]; then
+    log "making the base image needs root (debootstrap); run this as root, or pass --base IMAGE"
+    exit 1
+  fi
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
+  fi
+  dir="$(mktemp -d /tmp/lmi-base.XXXXXX)"
+  chmod 755 "$dir"  # it becomes the image's /: mktemp makes it 700, which locks out every user but root
+  log "debootstrap --variant=minbase bookworm $dir $mirror"
+  debootstrap --variant=minbase bookworm "$dir" "$mirror" >&2
+  rm -f "$dir/etc/apt/sources.list"
+  cat > "$dir/etc/apt/sources.list.d/debian.sources" <<SOURCES
+Types: deb
+URIs: ${mirror}
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${mirror}-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  cat > "$dir/etc/dpkg/dpkg.cfg.d/docker" <<'EXCLUDES'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+EXCLUDES
+  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$dir"/usr/share/{man,groff,info,locale,lintian,linda}/* "$dir"/var/lib/apt/lists/* \
+    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb
+  # As on Debian's own images: apt's download directories belong to _apt, so downloads stay sandboxed.
+  mkdir -p "$dir/var/lib/apt/lists/partial" "$dir/var/cache/apt/archives/partial"
+  chroot "$dir" chown _apt:root /var/lib/apt/lists/partial /var/cache/apt/archives/partial
+  chmod 700 "$dir/var/lib/apt/lists/partial" "$dir/var/cache/apt/archives/partial"
+  tar -C "$dir" --numeric-owner -c . | docker import --change 'CMD ["bash"]' - "$DEBOOTSTRAP_BASE_IMAGE" >&2
+  rm -rf "$dir"
+}
+
+# Prints the base image to build on; says on stderr which one and why.
+choose_base() {
+  local base="$1"
+  if [ -n "$base" ]; then
+    log "base image: $base (--base)"
+  elif docker image inspect "$DEBIAN_BASE_IMAGE" >/dev/null 2>&1; then
+    base="$DEBIAN_BASE_IMAGE"
+    log "base image: $base (already present)"
+  elif docker pull -q "$DEBIAN_BASE_IMAGE" >/dev/null 2>&1; then
+    base="$DEBIAN_BASE_IMAGE"
+    log "base image: $base (pulled)"
+  elif docker image inspect "$DEBOOTSTRAP_BASE_IMAGE" >/dev/null 2>&1; then
+    base="$DEBOOTSTRAP_BASE_IMAGE"
+    log "base image: $base (docker pull $DEBIAN_BASE_IMAGE failed; reusing the one debootstrap made earlier)"
+  else
+    base="$DEBOOTSTRAP_BASE_IMAGE"
+    log "base image: $base (docker pull $DEBIAN_BASE_IMAGE failed: no registry; making it with debootstrap)"
+    make_debootstrap_base
+  fi
+  echo "$base"
+}
+
+cmd_image() {
+  local base="" version start step
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --base) [ $# -ge 2 ] || { log "--base needs an image"; exit 2; }; base="$2"; shift 2 ;;
+      --base=*) base="${1#--base=}"; shift ;;
+      *) log "image: unknown argument: $1 (usage: ./lmi image [--base IMAGE])"; exit 2 ;;
+    esac
+  done
+  require_docker
+  version="$(project_version)"
+  [ -n "$version" ] || { log "no <version> in $ROOT/pom.xml"; exit 1; }
+  start=$SECONDS
+  build_jars
+  log "jars ready ($((SECONDS - start)) s)"
+  step=$SECONDS
+  base="$(choose_base "$base")"
+  log "base image ready ($((SECONDS - step)) s)"
+  step=$SECONDS
+  (cd "$ROOT" && docker build --network host -f docker/Dockerfile --build-arg "BASE=$base" \
+    -t "lmi-server:$version" -t lmi-server:latest .) >&2
+  log "docker build done ($((SECONDS - step)) s); lmi-server:$version built in $((SECONDS - start)) s in all"
+  docker image ls lmi-server:"$version" --format 'lmi-server:{{.Tag}}  {{.ID}}  {{.Size}}'
+}
+
 command="${1:-help}"
 [ $# -gt 0 ] && shift
 case "$command" in
@@ -174,6 +294,7 @@ case "$command" in
   bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   bench-model) cmd_bench_model ;;
+  image) cmd_image "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; log "unknown command: $command"; exit 2 ;;
 esac
