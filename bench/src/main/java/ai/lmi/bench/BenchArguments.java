@@ -54,6 +54,9 @@ public record BenchArguments(
     public static BenchArguments parse(List<String> args) throws UsageException {
         ArgumentReader in = ArgumentReader.read(args, VALUE_FLAGS, SWITCHES);
         Api api = in.choice("--api", Api.values(), Api::flagValue).orElse(Api.COMPLETIONS);
+        if (api == Api.EMBEDDINGS) {
+            rejectGenerationFlags(in);
+        }
         return new BenchArguments(
                 url(in.string("--url").orElse(DEFAULT_URL)),
                 api,
@@ -68,11 +71,37 @@ public record BenchArguments(
                 in.longInteger("--seed").orElse(0L),
                 Duration.ofMillis(Math.round(1000 * in.decimal("--request-timeout", 0, false)
                         .orElse((double) DEFAULT_TIMEOUT_S))),
-                in.string(Goodput.FLAG).isPresent() ? Goodput.parse(in.string(Goodput.FLAG).get()) : null,
+                goodput(in, api),
                 metrics(in),
                 plot(in),
                 in.string("--label").orElse(null),
                 in.string("--result-file").map(Path::of).orElse(null));
+    }
+
+    /** Embeddings generate no tokens: flags about generated tokens would be silently meaningless. */
+    private static void rejectGenerationFlags(ArgumentReader in) throws UsageException {
+        for (String flag : List.of("--max-tokens", "--max-tokens-range", "--ignore-eos", "--temperature")) {
+            if (in.has(flag)) {
+                throw new UsageException(flag + " does not apply to --api embeddings: an embedding request "
+                        + "generates no tokens");
+            }
+        }
+        if (in.has("--plot")) {
+            throw new UsageException("--plot does not apply to --api embeddings: it draws output token throughput "
+                    + "and TPOT");
+        }
+    }
+
+    private static Goodput goodput(ArgumentReader in, Api api) throws UsageException {
+        if (in.string(Goodput.FLAG).isEmpty()) {
+            return null;
+        }
+        Goodput goodput = Goodput.parse(in.string(Goodput.FLAG).get());
+        if (api == Api.EMBEDDINGS && (goodput.ttftMs() != null || goodput.tpotMs() != null)) {
+            throw new UsageException(Goodput.FLAG + " " + (goodput.ttftMs() != null ? "ttft" : "tpot")
+                    + " does not apply to --api embeddings: an embedding arrives whole; limit e2el instead");
+        }
+        return goodput;
     }
 
     private static URI url(String text) throws UsageException {
@@ -139,9 +168,9 @@ public record BenchArguments(
         }
         PromptFormat format = in.choice("--prompt-source", PromptFormat.values(), PromptFormat::flagValue)
                 .orElse(api == Api.COMPLETIONS ? PromptFormat.IDS : PromptFormat.TEXT);
-        if (format == PromptFormat.IDS && api == Api.INVOCATIONS) {
-            throw new UsageException("--prompt-source ids is not possible with --api invocations: the LMI schema "
-                    + "takes text inputs only; use --prompt-source text with --tokenizer DIR");
+        if (format == PromptFormat.IDS && api != Api.COMPLETIONS) {
+            throw new UsageException("--prompt-source ids is not possible with --api " + api.flagValue()
+                    + ": its schema takes text inputs only; use --prompt-source text with --tokenizer DIR");
         }
         if (format == PromptFormat.TEXT && tokenizer == null) {
             String which = in.has("--prompt-source") ? "" : " (the default for --api " + api.flagValue() + ")";

@@ -6,12 +6,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A model's {@code tokenizer.json} run by DJL's Hugging Face tokenizers library, offline. Counts never include
- * the special tokens (BOS) that a server adds to a text prompt.
+ * the special tokens (BOS, or BERT's [CLS] and [SEP]) that a server adds to a text prompt.
  */
 final class BenchTokenizer implements AutoCloseable {
 
@@ -22,12 +25,17 @@ final class BenchTokenizer implements AutoCloseable {
     // machine, downloads a CUDA build of the native library.
     private static final String OFFLINE_PROPERTY = "ai.djl.offline";
 
+    // A WordPiece vocabulary entry that is a whole word on its own, not a "##" continuation or "[unused7]".
+    private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z]+");
+
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
+    private final int[] wholeWordIds;
 
-    private BenchTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize) {
+    private BenchTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int[] wholeWordIds) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
+        this.wholeWordIds = wholeWordIds;
     }
 
     /** Loads {@code modelDir/tokenizer.json}; the model directory is the only place read. */
@@ -36,10 +44,27 @@ final class BenchTokenizer implements AutoCloseable {
         if (System.getenv("DJL_OFFLINE") == null && System.getProperty(OFFLINE_PROPERTY) == null) {
             System.setProperty(OFFLINE_PROPERTY, "true");
         }
-        int vocabSize = vocabSize(Json.MAPPER.readTree(file.toFile()));
+        JsonNode tokenizerJson = Json.MAPPER.readTree(file.toFile());
         try (InputStream in = Files.newInputStream(file)) {
-            return new BenchTokenizer(HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS), vocabSize);
+            return new BenchTokenizer(HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS), vocabSize(tokenizerJson),
+                    wholeWordIds(tokenizerJson));
         }
+    }
+
+    /** The ids of plain whole words in a WordPiece vocabulary, ascending; none for other models. */
+    private static int[] wholeWordIds(JsonNode tokenizerJson) {
+        JsonNode model = tokenizerJson.path("model");
+        if (!"WordPiece".equals(model.path("type").asText())) {
+            return new int[0];
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> entries = model.path("vocab").fields(); entries.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = entries.next();
+            if (PLAIN_WORD.matcher(entry.getKey()).matches()) {
+                ids.add(entry.getValue().asInt());
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** One more than the largest token id in the vocabulary and the added tokens. */
@@ -62,6 +87,15 @@ final class BenchTokenizer implements AutoCloseable {
 
     int vocabSize() {
         return vocabSize;
+    }
+
+    /**
+     * For a WordPiece tokenizer (BERT-style models), the ids of vocabulary entries that are whole words of plain
+     * letters, ascending; empty for other tokenizers. Random WordPiece ids decode to "##" word pieces and
+     * "[unusedN]" placeholders, which do not read as sentences.
+     */
+    int[] wholeWordIds() {
+        return wholeWordIds.clone();
     }
 
     /** The ids of {@code text}, special tokens not added. */

@@ -39,11 +39,11 @@ final class Benchmark implements AutoCloseable {
     }
 
     BenchSummary run() throws BenchException, UsageException, InterruptedException {
-        StreamingApi api = api(new ServerProbe(http, args.url()));
+        ServerApi api = api(new ServerProbe(http, args.url()));
         Workload workload = new Workload(prompts(),
                 args.outputLengths().sampler(Seeds.derive(args.seed(), Seeds.OUTPUT_LENGTHS)));
         LoadRunner runner = new LoadRunner(new HttpStreamClient(http, args.url(), api, args.requestTimeout(), timers),
-                timers, err);
+                args.api(), timers, err);
         MetricsScraper scraper = new MetricsScraper(http, args.url());
         boolean scrape = scrapeMetrics(scraper);
         if (args.warmup() > 0) {
@@ -53,31 +53,38 @@ final class Benchmark implements AutoCloseable {
         for (int i = 0; i < args.loads().size(); i++) {
             RunStats stats = measure(args.loads().get(i), i + 1, runner, workload.take(args.numRequests()),
                     scrape ? scraper : null);
-            err.print(Report.of(stats));
+            err.print(Report.of(args.api(), stats));
             runs.add(stats);
         }
         return new BenchSummary(args.label(), args.url(), args.api(), List.copyOf(runs));
     }
 
-    /** One run, between two scrapes of the server's metrics when {@code scraper} is not null. */
+    /**
+     * One run, between two scrapes of the server's metrics when {@code scraper} is not null: the step split of
+     * generation, or the batches that embeddings were computed in.
+     */
     private RunStats measure(LoadPattern load, int run, LoadRunner runner, List<BenchRequest> requests,
             MetricsScraper scraper) throws InterruptedException {
         Optional<PrometheusText> before = scraper != null ? scraper.scrape() : Optional.empty();
         List<RequestRecord> records = runner.run(load.name(), load, requests, arrivalSeed(run));
         StepSplit split = null;
+        EmbeddingBatches batches = null;
         if (scraper != null) {
             Optional<PrometheusText> after = before.isPresent() ? scraper.scrape() : Optional.empty();
-            if (after.isPresent()) {
-                split = StepSplit.between(before.get(), after.get());
+            if (after.isEmpty()) {
+                err.println("no " + scrapedReport() + " for " + load.name() + ": GET " + scraper.url() + " "
+                        + scraper.problem());
+            } else if (args.api() == Api.EMBEDDINGS) {
+                batches = EmbeddingBatches.between(before.get(), after.get());
             } else {
-                err.println("no step split for " + load.name() + ": GET " + scraper.url() + " " + scraper.problem());
+                split = StepSplit.between(before.get(), after.get());
             }
         }
-        return RunStats.of(load, records, args.goodput(), split);
+        return RunStats.of(load, records, args.goodput(), split, batches);
     }
 
     /** The request schema, after checking that the server answers at all. */
-    private StreamingApi api(ServerProbe probe) throws BenchException, InterruptedException {
+    private ServerApi api(ServerProbe probe) throws BenchException, InterruptedException {
         if (args.api() == Api.INVOCATIONS) {
             probe.get("/ping");
             return new InvocationsApi(args.temperature(), args.ignoreEos());
@@ -87,6 +94,9 @@ final class Benchmark implements AutoCloseable {
             model = probe.firstModelId();
         } else {
             probe.get("/v1/models");
+        }
+        if (args.api() == Api.EMBEDDINGS) {
+            return new EmbeddingsApi(model);
         }
         return new CompletionsApi(model, args.temperature(), args.ignoreEos());
     }
@@ -121,15 +131,23 @@ final class Benchmark implements AutoCloseable {
         }
         Optional<PrometheusText> metrics = scraper.scrape();
         if (metrics.isEmpty()) {
-            err.println("no step split: GET " + scraper.url() + " " + scraper.problem() + " (not an LMI server?)");
+            err.println("no " + scrapedReport() + ": GET " + scraper.url() + " " + scraper.problem()
+                    + " (not an LMI server?)");
             return false;
         }
-        if (args.metrics() == MetricsMode.AUTO && !metrics.get().hasFamily(StepSplit.STEP_METRIC)) {
-            err.println("no step split: " + scraper.url() + " has no " + StepSplit.STEP_METRIC
-                    + " metric (not an LMI server?); --metrics reports its other LMI counters anyway");
+        String lmiMetric = args.api() == Api.EMBEDDINGS ? EmbeddingBatches.SIZE_METRIC : StepSplit.STEP_METRIC;
+        if (args.metrics() == MetricsMode.AUTO && !metrics.get().hasFamily(lmiMetric)) {
+            err.println("no " + scrapedReport() + ": " + scraper.url() + " has no " + lmiMetric
+                    + " metric (not an LMI server?)"
+                    + (args.api() == Api.EMBEDDINGS ? "" : "; --metrics reports its other LMI counters anyway"));
             return false;
         }
         return true;
+    }
+
+    /** What the scrapes around a run report. */
+    private String scrapedReport() {
+        return args.api() == Api.EMBEDDINGS ? "embedding batch sizes" : "step split";
     }
 
     private void warmUp(LoadRunner runner, Workload workload) throws InterruptedException {

@@ -12,26 +12,24 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * Sends streamed generation requests asynchronously and times every line as it arrives, so that many requests
- * in flight need no thread each. Every request ends in a {@link RequestRecord}: failures are recorded, never
- * thrown.
+ * Sends requests asynchronously and times their responses as they arrive, every line of a streamed one, so that
+ * many requests in flight need no thread each. Every request ends in a {@link RequestRecord}: failures are
+ * recorded, never thrown.
  */
 final class HttpStreamClient {
 
     private final HttpClient client;
     private final URI endpoint;
-    private final StreamingApi api;
+    private final ServerApi api;
     private final Duration timeout;
     private final ScheduledExecutorService timers;
 
-    HttpStreamClient(HttpClient client, URI baseUrl, StreamingApi api, Duration timeout,
+    HttpStreamClient(HttpClient client, URI baseUrl, ServerApi api, Duration timeout,
             ScheduledExecutorService timers) {
         this.client = client;
         this.endpoint = URI.create(baseUrl + api.path());
@@ -71,9 +69,7 @@ final class HttpStreamClient {
                 return null;
             });
         }
-        return BodySubscribers.fromLineSubscriber(
-                new LineSubscriber(line -> api.onLine(line, System.nanoTime(), recorder)),
-                subscriber -> null, StandardCharsets.UTF_8, null);
+        return api.okBody(recorder);
     }
 
     private static RequestError connectionError(Throwable failure) {
@@ -86,35 +82,5 @@ final class HttpStreamClient {
         String message = cause.getMessage();
         return new RequestError(RequestError.CONNECTION,
                 cause.getClass().getSimpleName() + (message == null ? "" : ": " + message));
-    }
-
-    /** Hands each line to a consumer as soon as it is decoded. */
-    private static final class LineSubscriber implements Flow.Subscriber<String> {
-
-        private final Consumer<String> consumer;
-
-        LineSubscriber(Consumer<String> consumer) {
-            this.consumer = consumer;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(String line) {
-            consumer.accept(line);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            // The exchange's future fails with the same error; it is recorded there.
-        }
-
-        @Override
-        public void onComplete() {
-            // The exchange's future completes next; the record is finished there.
-        }
     }
 }

@@ -15,11 +15,14 @@ import java.util.concurrent.locks.LockSupport;
 final class LoadRunner {
 
     private final HttpStreamClient client;
+    private final Api api;
     private final ScheduledExecutorService timers;
     private final PrintStream progressOut;
 
-    LoadRunner(HttpStreamClient client, ScheduledExecutorService timers, PrintStream progressOut) {
+    /** @param api what the progress line counts: output tokens, or requests for embeddings */
+    LoadRunner(HttpStreamClient client, Api api, ScheduledExecutorService timers, PrintStream progressOut) {
         this.client = client;
+        this.api = api;
         this.timers = timers;
         this.progressOut = progressOut;
     }
@@ -37,7 +40,7 @@ final class LoadRunner {
         Semaphore slots = new Semaphore(load.maxInFlight());
         PoissonArrivals arrivals = load instanceof LoadPattern.OpenLoop open
                 ? new PoissonArrivals(open.requestRate(), arrivalSeed) : null;
-        ProgressBar progress = ProgressBar.start(name, requests.size(), progressOut, timers);
+        ProgressBar progress = ProgressBar.start(name, requests.size(), api, progressOut, timers);
         long nextArrival = System.nanoTime();
         for (int i = 0; i < requests.size(); i++) {
             if (arrivals != null && i > 0) {

@@ -3,24 +3,24 @@ package ai.lmi.bench;
 import java.util.Locale;
 import java.util.Map;
 
-/** The human-readable report of one run, for stderr. */
+/**
+ * The human-readable report of one run, for stderr. Embeddings generate no tokens: their report has sentences
+ * (requests) and input tokens per second and the end-to-end latency, with the server's batch sizes.
+ */
 final class Report {
 
     private Report() {}
 
-    static String of(RunStats run) {
+    static String of(Api api, RunStats run) {
         StringBuilder out = new StringBuilder();
         line(out, "==== %s: %d requests, %d completed, %d failed, %.2f s ====", run.load().name(),
                 run.numRequests(), run.completed(), run.failed(), run.durationS());
         line(out, "%-10s %11s %11s %11s %11s", "metric", "mean", "p50", "p90", "p99");
-        distribution(out, "ttft_ms", run.ttftMs());
-        distribution(out, "tpot_ms", run.tpotMs());
-        distribution(out, "itl_ms", run.itlMs());
-        distribution(out, "e2el_ms", run.e2elMs());
-        line(out, "request throughput      %10.3f req/s", run.requestThroughput());
-        line(out, "output token throughput %10.1f tok/s", run.outputThroughput());
-        line(out, "total token throughput  %10.1f tok/s", run.totalTokenThroughput());
-        line(out, "tokens: %d input, %d output", run.totalInputTokens(), run.totalOutputTokens());
+        if (api == Api.EMBEDDINGS) {
+            embeddings(out, run);
+        } else {
+            generation(out, run);
+        }
         if (run.goodput() != null) {
             Goodput.Result goodput = run.goodput();
             line(out, "goodput: %d good requests (%.1f %% of all), %.3f req/s within %s", goodput.goodRequests(),
@@ -33,7 +33,28 @@ final class Report {
         if (run.stepSplit() != null) {
             stepSplit(out, run.stepSplit());
         }
+        if (run.embeddingBatches() != null) {
+            embeddingBatches(out, run.embeddingBatches());
+        }
         return out.toString();
+    }
+
+    private static void embeddings(StringBuilder out, RunStats run) {
+        distribution(out, "e2el_ms", run.e2elMs());
+        line(out, "sentence throughput     %10.3f sentences/s (one per request)", run.requestThroughput());
+        line(out, "input token throughput  %10.1f tok/s", run.inputThroughput());
+        line(out, "tokens: %d input", run.totalInputTokens());
+    }
+
+    private static void generation(StringBuilder out, RunStats run) {
+        distribution(out, "ttft_ms", run.ttftMs());
+        distribution(out, "tpot_ms", run.tpotMs());
+        distribution(out, "itl_ms", run.itlMs());
+        distribution(out, "e2el_ms", run.e2elMs());
+        line(out, "request throughput      %10.3f req/s", run.requestThroughput());
+        line(out, "output token throughput %10.1f tok/s", run.outputThroughput());
+        line(out, "total token throughput  %10.1f tok/s", run.totalTokenThroughput());
+        line(out, "tokens: %d input, %d output", run.totalInputTokens(), run.totalOutputTokens());
     }
 
     private static void distribution(StringBuilder out, String name, Distribution distribution) {
@@ -71,6 +92,19 @@ final class Report {
         }
         if (split.preemptions() != null) {
             line(out, "  preemptions: %d", split.preemptions());
+        }
+    }
+
+    private static void embeddingBatches(StringBuilder out, EmbeddingBatches batches) {
+        line(out, "server embedding batches (from /metrics): %d batches holding %d inputs, mean %s inputs/batch, "
+                + "mean %s ms/batch", batches.batches(), batches.inputs(), Numbers.fixed(batches.meanBatchSize(), 2),
+                Numbers.fixed(batches.meanBatchMs(), 3));
+        if (!batches.sizeRanges().isEmpty()) {
+            StringBuilder sizes = new StringBuilder("  batches by inputs per batch:");
+            for (EmbeddingBatches.SizeRange range : batches.sizeRanges()) {
+                sizes.append("  ").append(range.label()).append(": ").append(range.batches());
+            }
+            line(out, "%s", sizes);
         }
     }
 

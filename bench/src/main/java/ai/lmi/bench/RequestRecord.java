@@ -5,7 +5,8 @@ import java.util.OptionalDouble;
 /**
  * One request as the client saw it, every time from {@link System#nanoTime()}.
  *
- * @param arrivalNanos when each streamed token chunk arrived; a chunk may carry several tokens
+ * @param arrivalNanos when each streamed token chunk arrived, a chunk may carry several tokens; for a response
+ *     read whole (an embedding), when it arrived
  * @param outputTokens the server's count when it reported one, else the number of chunks
  * @param inputTokens the server's prompt token count when it reported one, else the generated prompt's
  * @param error null when the request completed

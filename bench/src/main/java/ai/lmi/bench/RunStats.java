@@ -12,7 +12,8 @@ import java.util.OptionalDouble;
  * out of the latencies and throughputs; the duration runs from the first send to the last completion.
  *
  * @param goodput null without {@code --goodput}
- * @param stepSplit null when the server's metrics were not scraped
+ * @param stepSplit null when the server's metrics were not scraped, and for embeddings
+ * @param embeddingBatches null unless the server's embedding batch metrics were scraped
  */
 public record RunStats(
         LoadPattern load,
@@ -31,7 +32,8 @@ public record RunStats(
         Distribution itlMs,
         Distribution e2elMs,
         Goodput.Result goodput,
-        StepSplit stepSplit) {
+        StepSplit stepSplit,
+        EmbeddingBatches embeddingBatches) {
 
     private static final double NANOS_PER_SECOND = 1e9;
 
@@ -39,7 +41,8 @@ public record RunStats(
     public record ErrorCount(int count, String firstMessage) {}
 
     /** @param records one per request sent, in request order */
-    static RunStats of(LoadPattern load, List<RequestRecord> records, Goodput goodput, StepSplit stepSplit) {
+    static RunStats of(LoadPattern load, List<RequestRecord> records, Goodput goodput, StepSplit stepSplit,
+            EmbeddingBatches embeddingBatches) {
         long firstSend = Long.MAX_VALUE;
         long lastEnd = Long.MIN_VALUE;
         Map<String, ErrorCount> errors = new LinkedHashMap<>();
@@ -67,7 +70,12 @@ public record RunStats(
                         .toArray()),
                 Distribution.of(completed.stream().mapToDouble(RequestRecord::e2elMs).toArray()),
                 goodput == null ? null : goodput.measure(records, durationS),
-                stepSplit);
+                stepSplit, embeddingBatches);
+    }
+
+    /** Input tokens of completed requests per second. */
+    public double inputThroughput() {
+        return perSecond(totalInputTokens, durationS);
     }
 
     private static double perSecond(double amount, double seconds) {

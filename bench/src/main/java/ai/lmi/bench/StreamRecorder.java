@@ -3,7 +3,7 @@ package ai.lmi.bench;
 import java.util.Arrays;
 
 /**
- * Collects one request's token arrivals and outcome while its response streams. The HTTP client delivers lines
+ * Collects one request's token arrivals and outcome while its response arrives. The HTTP client delivers lines
  * one at a time, but a timeout arrives from the timer thread, hence the locks. The first error wins.
  */
 final class StreamRecorder {
@@ -24,7 +24,7 @@ final class StreamRecorder {
         this.endMarker = endMarker;
     }
 
-    /** A chunk with at least one token arrived. */
+    /** A chunk with at least one token arrived; for a response read whole, the response did. */
     synchronized void token(long arrivalNanos) {
         if (arrivalCount == arrivals.length) {
             arrivals = Arrays.copyOf(arrivals, arrivalCount * 2);

@@ -1,17 +1,19 @@
 package ai.lmi.bench;
 
-/** One request schema: where to POST, the streaming request body, and how to read the streamed lines. */
-interface StreamingApi {
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.charset.StandardCharsets;
 
-    /** The path to POST to, such as {@code /v1/completions}. */
-    String path();
-
-    /** The JSON body asking for a streamed generation. */
-    String requestBody(BenchRequest request);
+/** A request schema whose response streams generated tokens as lines, each timed as it arrives. */
+interface StreamingApi extends ServerApi {
 
     /** Reads one line of a 200 response's body, which arrived at {@code arrivalNanos}. */
     void onLine(String line, long arrivalNanos, StreamRecorder recorder);
 
-    /** What ends a complete stream, for the message of one that stops early. */
-    String endMarker();
+    @Override
+    default BodySubscriber<Void> okBody(StreamRecorder recorder) {
+        return BodySubscribers.fromLineSubscriber(
+                new LineSubscriber(line -> onLine(line, System.nanoTime(), recorder)),
+                subscriber -> null, StandardCharsets.UTF_8, null);
+    }
 }

@@ -3,7 +3,11 @@ package ai.lmi.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
-/** The machine-readable summary: one JSON object, the last line of stdout and the {@code --result-file}. */
+/**
+ * The machine-readable summary: one JSON object, the last line of stdout and the {@code --result-file}. An
+ * embeddings run has no output tokens and no TTFT, TPOT or ITL; its {@code request_throughput} is sentences per
+ * second.
+ */
 final class SummaryJson {
 
     private SummaryJson() {}
@@ -17,11 +21,11 @@ final class SummaryJson {
         json.put("label", summary.label());
         json.put("url", summary.url().toString());
         json.put("api", summary.api().flagValue());
-        summary.runs().forEach(run -> run(json.withArray("runs").addObject(), run));
+        summary.runs().forEach(run -> run(json.withArray("runs").addObject(), summary.api(), run));
         return json;
     }
 
-    private static void run(ObjectNode json, RunStats run) {
+    private static void run(ObjectNode json, Api api, RunStats run) {
         if (run.load() instanceof LoadPattern.ClosedLoop closed) {
             json.put("concurrency", closed.concurrency());
             json.putNull("request_rate");
@@ -46,19 +50,27 @@ final class SummaryJson {
         }
         json.put("duration_s", Numbers.round(run.durationS(), 4));
         json.put("request_throughput", Numbers.round(run.requestThroughput(), 4));
-        json.put("output_throughput", Numbers.round(run.outputThroughput(), 3));
-        json.put("total_token_throughput", Numbers.round(run.totalTokenThroughput(), 3));
-        json.put("total_input_tokens", run.totalInputTokens());
-        json.put("total_output_tokens", run.totalOutputTokens());
-        distribution(json, "ttft_ms", run.ttftMs());
-        distribution(json, "tpot_ms", run.tpotMs());
-        distribution(json, "itl_ms", run.itlMs());
+        if (api == Api.EMBEDDINGS) {
+            json.put("input_throughput", Numbers.round(run.inputThroughput(), 3));
+            json.put("total_input_tokens", run.totalInputTokens());
+        } else {
+            json.put("output_throughput", Numbers.round(run.outputThroughput(), 3));
+            json.put("total_token_throughput", Numbers.round(run.totalTokenThroughput(), 3));
+            json.put("total_input_tokens", run.totalInputTokens());
+            json.put("total_output_tokens", run.totalOutputTokens());
+            distribution(json, "ttft_ms", run.ttftMs());
+            distribution(json, "tpot_ms", run.tpotMs());
+            distribution(json, "itl_ms", run.itlMs());
+        }
         distribution(json, "e2el_ms", run.e2elMs());
         if (run.goodput() != null) {
             goodput(json.putObject("goodput"), run.goodput());
         }
         if (run.stepSplit() != null) {
             stepSplit(json.putObject("step_split"), run.stepSplit());
+        }
+        if (run.embeddingBatches() != null) {
+            embeddingBatches(json.putObject("embedding_batches"), run.embeddingBatches());
         }
     }
 
@@ -97,11 +109,7 @@ final class SummaryJson {
             ObjectNode node = phases.putObject(phase.name());
             node.put("seconds", Numbers.round(phase.seconds(), 6));
             node.put("steps", phase.steps());
-            if (Double.isNaN(phase.meanMs())) {
-                node.putNull("mean_ms");
-            } else {
-                node.put("mean_ms", Numbers.round(phase.meanMs(), 4));
-            }
+            number(node, "mean_ms", phase.meanMs(), 4);
             node.put("share", Numbers.round(phase.share(), 4));
         }
         if (split.prefixCacheHitTokens() != null) {
@@ -109,6 +117,24 @@ final class SummaryJson {
         }
         if (split.preemptions() != null) {
             json.put("preemptions", split.preemptions());
+        }
+    }
+
+    private static void embeddingBatches(ObjectNode json, EmbeddingBatches batches) {
+        json.put("batches", batches.batches());
+        json.put("inputs", batches.inputs());
+        number(json, "mean_batch_size", batches.meanBatchSize(), 3);
+        number(json, "mean_batch_ms", batches.meanBatchMs(), 4);
+        ObjectNode buckets = json.putObject("batch_size_buckets");
+        batches.buckets().forEach(buckets::put);
+    }
+
+    /** A rounded number, or null for a missing (NaN) one. */
+    private static void number(ObjectNode json, String name, double value, int decimals) {
+        if (Double.isNaN(value)) {
+            json.putNull(name);
+        } else {
+            json.put(name, Numbers.round(value, decimals));
         }
     }
 }

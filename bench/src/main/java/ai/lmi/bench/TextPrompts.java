@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Text prompts that the model's tokenizer encodes to exactly {@code promptTokens} tokens, special tokens not
  * counted. Random ids are decoded to text; re-encoding that text rarely gives the same count (words merge, byte
  * tokens become replacement characters), so the text is cut back or extended and encoded again until it does.
- * The first {@code sharedPrefixTokens} tokens are the same text in every prompt.
+ * A WordPiece tokenizer's ids are drawn from its whole words only, so that its prompts read as words. The first
+ * {@code sharedPrefixTokens} tokens are the same text in every prompt.
  */
 final class TextPrompts implements PromptSource {
 
@@ -26,10 +27,16 @@ final class TextPrompts implements PromptSource {
         }
         this.tokenizer = tokenizer;
         this.promptTokens = promptTokens;
-        RandomTokens prefix = new RandomTokens(vocabSize, Seeds.derive(seed, Seeds.SHARED_PREFIX));
+        RandomTokens prefix = draws(tokenizer, vocabSize, Seeds.derive(seed, Seeds.SHARED_PREFIX));
         this.head = sharedPrefixTokens == 0 ? "" : exactText(sharedPrefixTokens, "", new int[0], prefix);
         this.headIds = tokenizer.encode(head);
-        this.random = new RandomTokens(vocabSize, Seeds.derive(seed, Seeds.PROMPTS));
+        this.random = draws(tokenizer, vocabSize, Seeds.derive(seed, Seeds.PROMPTS));
+    }
+
+    /** Whole words below {@code vocabSize} when the tokenizer has them, else every id below it. */
+    private static RandomTokens draws(BenchTokenizer tokenizer, int vocabSize, long seed) {
+        int[] words = Arrays.stream(tokenizer.wholeWordIds()).filter(id -> id < vocabSize).toArray();
+        return words.length > 0 ? new RandomTokens(words, seed) : new RandomTokens(vocabSize, seed);
     }
 
     @Override

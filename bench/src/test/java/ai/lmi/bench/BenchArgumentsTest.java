@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -61,8 +62,41 @@ class BenchArgumentsTest {
     }
 
     @Test
+    void embeddingsSendTextSentencesAndSweepLikeTheOtherApis() throws UsageException {
+        BenchArguments args = BenchArguments.parse(List.of("--api", "embeddings", "--tokenizer", TINY_LLAMA,
+                "--prompt-tokens", "32", "--concurrency", "1,8,32", "--goodput", "e2el:200"));
+        assertEquals(Api.EMBEDDINGS, args.api());
+        assertEquals(PromptFormat.TEXT, args.prompts().format());
+        assertEquals(32, args.prompts().promptTokens());
+        assertEquals(List.of(new LoadPattern.ClosedLoop(1), new LoadPattern.ClosedLoop(8),
+                new LoadPattern.ClosedLoop(32)), args.loads());
+        assertEquals(200.0, args.goodput().e2elMs());
+    }
+
+    @Test
+    void embeddingsRejectWhatOnlyGenerationMeans() {
+        for (String[] flag : new String[][] {{"--max-tokens", "8"}, {"--max-tokens-range", "1:4"}, {"--ignore-eos"},
+                {"--temperature", "0.5"}}) {
+            List<String> args = new ArrayList<>(List.of("--api", "embeddings", "--tokenizer", TINY_LLAMA));
+            args.addAll(List.of(flag));
+            assertError(flag[0] + " does not apply to --api embeddings: an embedding request generates no tokens",
+                    args.toArray(String[]::new));
+        }
+        assertError("--goodput tpot does not apply to --api embeddings", "--api", "embeddings", "--tokenizer",
+                TINY_LLAMA, "--goodput", "e2el:100,tpot:5");
+        assertError("--goodput ttft does not apply to --api embeddings", "--api", "embeddings", "--tokenizer",
+                TINY_LLAMA, "--goodput", "ttft:100");
+        assertError("--plot does not apply to --api embeddings", "--api", "embeddings", "--tokenizer", TINY_LLAMA,
+                "--plot", "x.png");
+        assertError("--prompt-source ids is not possible with --api embeddings", "--api", "embeddings",
+                "--prompt-source", "ids");
+        assertError("--prompt-source text (the default for --api embeddings) needs --tokenizer DIR", "--api",
+                "embeddings");
+    }
+
+    @Test
     void errorsNameTheFlagAndWhatItAccepts() {
-        assertError("--api must be one of completions, invocations; got 'chat'", "--api", "chat");
+        assertError("--api must be one of completions, invocations, embeddings; got 'chat'", "--api", "chat");
         assertError("--prompt-source must be one of ids, text; got 'words'", "--prompt-source", "words");
         assertError("--concurrency must be an integer >= 1, got '0'", "--concurrency", "1,0");
         assertError("--concurrency must be a comma-separated list", "--concurrency", "1,,4");
@@ -101,7 +135,7 @@ class BenchArgumentsTest {
         int status = BenchMain.execute(List.of("--api", "chat"), print(out), print(err));
         assertEquals(2, status);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
-        assertEquals("lmi bench: --api must be one of completions, invocations; got 'chat'\n",
+        assertEquals("lmi bench: --api must be one of completions, invocations, embeddings; got 'chat'\n",
                 err.toString(StandardCharsets.UTF_8));
     }
 
@@ -110,6 +144,7 @@ class BenchArgumentsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, BenchMain.execute(List.of("--help"), print(out), print(new ByteArrayOutputStream())));
         String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--api completions|invocations|embeddings"));
         for (String flag : List.of("--url", "--api", "--model-name", "--temperature", "--ignore-eos", "--concurrency",
                 "--request-rate", "--max-concurrency", "--num-requests", "--warmup", "--prompt-tokens",
                 "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",

@@ -47,7 +47,7 @@ class RunStatsTest {
                 Timelines.completed(20, 30, 2, 220, 260),
                 Timelines.failed(30, 2000, new RequestError(RequestError.TIMEOUT, "no complete response")),
                 Timelines.failed(40, 45, RequestError.http(400, "another message")));
-        RunStats stats = RunStats.of(new LoadPattern.ClosedLoop(2), records, null, null);
+        RunStats stats = RunStats.of(new LoadPattern.ClosedLoop(2), records, null, null, null);
 
         assertEquals(5, stats.numRequests());
         assertEquals(2, stats.completed());

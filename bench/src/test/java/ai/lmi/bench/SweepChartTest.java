@@ -66,6 +66,6 @@ class SweepChartTest {
     private static RunStats run(int concurrency, double throughput, double tpotMean) {
         Distribution tpot = new Distribution(tpotMean, tpotMean, tpotMean * 1.2, tpotMean * 1.5);
         return new RunStats(new LoadPattern.ClosedLoop(concurrency), 10, 10, 0, Map.of(), 1, 10,
-                throughput, throughput, 100, 100, tpot, tpot, tpot, tpot, null, null);
+                throughput, throughput, 100, 100, tpot, tpot, tpot, tpot, null, null, null);
     }
 }

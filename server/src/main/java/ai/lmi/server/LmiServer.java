@@ -3,14 +3,13 @@ package ai.lmi.server;
 import ai.lmi.server.config.ConfigException;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.config.ServingConfigLoader;
-import ai.lmi.server.engine.EngineLoop;
-import ai.lmi.server.engine.EngineSettings;
-import ai.lmi.server.engine.WorkerLauncher;
+import ai.lmi.server.config.Task;
+import ai.lmi.server.embedding.EmbeddingService;
+import ai.lmi.server.embedding.EmbeddingServiceSettings;
 import ai.lmi.server.http.HttpServer;
 import ai.lmi.server.http.HttpServerSettings;
 import ai.lmi.server.metrics.ServerMetrics;
-import ai.lmi.server.tokenizer.Tokenizer;
-import ai.lmi.server.worker.WorkerCapacity;
+import ai.lmi.server.model.ModelRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,34 +22,42 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The daemon: HTTP front end, engine loop and worker for one model. The HTTP port opens first, so
- * {@code /ping} answers 503 while the model loads.
+ * The daemon: the HTTP front end and one model, per {@code option.task} either generative (the engine loop and its
+ * Python worker) or an embedding model (in-process). The HTTP port opens first, so {@code /ping} answers 503 while
+ * the model loads.
  */
 public final class LmiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LmiServer.class);
     /// where the launcher says the Python worker package lives
     public static final String PYTHON_WORKER_DIR_ENV = "LMI_PYTHON_WORKER_DIR";
 
+    private final String modelName;
+    private final ModelRuntime model;
     private final HttpServer http;
-    private final EngineLoop engine;
-    private final Tokenizer tokenizer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private int port;
 
+    /** @param pythonWorkerDir the python-worker directory; unused for an embedding model */
     public LmiServer(ServingConfig config, Path modelDir, Path pythonWorkerDir) throws IOException {
         ServerMetrics metrics = new ServerMetrics();
-        this.tokenizer = Tokenizer.load(modelDir);
-        this.engine = new EngineLoop(EngineSettings.from(config, modelDir), tokenizer, metrics,
-                WorkerLauncher.from(config, modelDir, pythonWorkerDir));
-        this.http = new HttpServer(HttpServerSettings.from(config), engine, metrics);
+        HttpServerSettings httpSettings = HttpServerSettings.from(config);
+        this.modelName = config.modelName();
+        if (config.task() == Task.TEXT_EMBEDDING) {
+            EmbeddingService embeddings =
+                    new EmbeddingService(EmbeddingServiceSettings.from(config, modelDir), metrics);
+            this.model = embeddings;
+            this.http = new HttpServer(httpSettings, embeddings, metrics);
+        } else {
+            GenerationRuntime generation = new GenerationRuntime(config, modelDir, pythonWorkerDir, metrics);
+            this.model = generation;
+            this.http = new HttpServer(httpSettings, generation.service(), metrics);
+        }
     }
 
     /** Opens the port, then loads the model; returns once it serves. */
     public int start() throws Exception {
         port = http.start();
-        WorkerCapacity capacity = engine.start();
-        log.info("serving {} on port {}: {} KV blocks of {} tokens, max_model_len {}",
-                engine.model().name(), port, capacity.numBlocks(), capacity.blockSize(), capacity.maxModelLen());
+        log.info("serving {} on port {}: {}", modelName, port, model.start());
         return port;
     }
 
@@ -63,7 +70,7 @@ public final class LmiServer implements AutoCloseable {
      * {@code grace} to finish, then everything closes. True when none had to be cut off.
      */
     public boolean shutdownGracefully(Duration grace) throws InterruptedException {
-        boolean drained = engine.drain(grace);
+        boolean drained = model.drain(grace);
         close();
         return drained;
     }
@@ -75,8 +82,7 @@ public final class LmiServer implements AutoCloseable {
             return;
         }
         http.close();
-        engine.close();
-        tokenizer.close();
+        model.close();
     }
 
     public static void main(String[] args) {
@@ -90,7 +96,7 @@ public final class LmiServer implements AutoCloseable {
             return;
         }
         log.info("configuration: {}", config);
-        if (config.tensorParallelDegree() > 1) {
+        if (config.tensorParallelDegree() > 1 && config.task() == Task.TEXT_GENERATION) {
             log.warn("option.tensor_parallel_degree={}: tensor parallelism is not implemented yet; "
                     + "the model runs in one worker process on one device", config.tensorParallelDegree());
         }
@@ -102,14 +108,15 @@ public final class LmiServer implements AutoCloseable {
             return;
         }
         String workerDir = environment.get(PYTHON_WORKER_DIR_ENV);
-        if (workerDir == null || !Files.isDirectory(Path.of(workerDir, "lmi_worker"))) {
+        boolean needsWorker = config.task() == Task.TEXT_GENERATION;
+        if (needsWorker && (workerDir == null || !Files.isDirectory(Path.of(workerDir, "lmi_worker")))) {
             log.error("{} must name the python-worker directory (holding lmi_worker); it is {}",
                     PYTHON_WORKER_DIR_ENV, workerDir);
             System.exit(1);
             return;
         }
         try {
-            LmiServer server = new LmiServer(config, modelDir, Path.of(workerDir));
+            LmiServer server = new LmiServer(config, modelDir, workerDir == null ? null : Path.of(workerDir));
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lmi-shutdown"));
             onSigterm(server, config.gracefulShutdownTimeout());
             server.start();

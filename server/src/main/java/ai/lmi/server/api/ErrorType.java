@@ -7,7 +7,8 @@ public enum ErrorType {
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
     INTERNAL_SERVER_ERROR(500, "InternalServerError"),
-    SERVICE_UNAVAILABLE(503, "ServiceUnavailable");
+    SERVICE_UNAVAILABLE(503, "ServiceUnavailable"),
+    GATEWAY_TIMEOUT(504, "GatewayTimeout");
 
     private final int code;
     private final String typeName;

@@ -39,6 +39,15 @@ public final class Json {
         }
     }
 
+    /** A vector as a JSON array; each float is written in the shortest form that reads back as the same float. */
+    public static ArrayNode floats(float[] vector) {
+        ArrayNode array = array();
+        for (float value : vector) {
+            array.add(value);
+        }
+        return array;
+    }
+
     /** A log probability: null when there is none (NaN, the first prompt token), -9999 for minus infinity. */
     public static JsonNode logprob(float value) {
         if (Float.isNaN(value)) {

@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.ModelDescription;
+import ai.lmi.server.model.ModelDescription;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The served model as the model-listing endpoints show it. */

@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 final class ConfigKeys {
 
     static final ConfigKey<Path> MODEL_ID = new ConfigKey<>("option.model_id", Path.class, ValueParsers.path(), null);
+    /** Unset: detected from the model directory's files. */
+    static final ConfigKey<Task> TASK = new ConfigKey<>("option.task", Task.class, Task::fromConfigName, null);
     static final ConfigKey<RollingBatch> ROLLING_BATCH =
             new ConfigKey<>("option.rolling_batch", RollingBatch.class, RollingBatch::fromConfigName, "lmi-dist");
     static final ConfigKey<Dtype> DTYPE = new ConfigKey<>("option.dtype", Dtype.class, Dtype::fromConfigName, "auto");
@@ -39,6 +41,18 @@ final class ConfigKeys {
     /** Unset: the serving code looks for a Python that imports torch. */
     static final ConfigKey<Path> PYTHON_EXECUTABLE =
             new ConfigKey<>("option.python_executable", Path.class, ValueParsers.path(), null);
+    static final ConfigKey<Pooling> POOLING =
+            new ConfigKey<>("option.pooling", Pooling.class, Pooling::fromConfigName, "mean");
+    static final ConfigKey<Boolean> NORMALIZE =
+            new ConfigKey<>("option.normalize", Boolean.class, ValueParsers.bool(), "true");
+    static final ConfigKey<Boolean> TRUNCATE =
+            new ConfigKey<>("option.truncate", Boolean.class, ValueParsers.bool(), "false");
+    /** Inputs per forward pass of the embedding engine. */
+    static final ConfigKey<Integer> BATCH_SIZE =
+            new ConfigKey<>("option.batch_size", Integer.class, ValueParsers.positiveInteger(), "32");
+    /** Milliseconds the embedding batcher waits for more inputs while a batch is not full. */
+    static final ConfigKey<Integer> MAX_BATCH_DELAY =
+            new ConfigKey<>("option.max_batch_delay", Integer.class, ValueParsers.integer(0, 60000), "5");
     static final ConfigKey<Integer> JOB_QUEUE_SIZE =
             new ConfigKey<>("job_queue_size", Integer.class, ValueParsers.positiveInteger(), "1000");
     /** Unset: derived from the model directory's name. */
@@ -52,13 +66,17 @@ final class ConfigKeys {
     /** On SIGTERM: how long requests in flight may take to finish before the server exits anyway. */
     static final ConfigKey<Integer> GRACEFUL_SHUTDOWN_TIMEOUT_S =
             new ConfigKey<>("graceful_shutdown_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "30");
+    /** How long a request may take, queueing included, before its generation is stopped; 0: no limit. */
+    static final ConfigKey<Integer> REQUEST_TIMEOUT_S =
+            new ConfigKey<>("request_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "0");
     static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =
             new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
 
-    static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
+    static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
             MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
-            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
-            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, GRACEFUL_SHUTDOWN_TIMEOUT_S);
+            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, POOLING,
+            NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
+            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -24,6 +24,14 @@ public final class ServingConfig {
         return Optional.ofNullable(value(ConfigKeys.MODEL_ID));
     }
 
+    /**
+     * {@code option.task}: when unset, {@code text-embedding} for a model directory the embedding engine can serve,
+     * else {@code text-generation}.
+     */
+    public Task task() {
+        return value(ConfigKeys.TASK);
+    }
+
     /** {@code option.rolling_batch}, default {@code lmi-dist}. */
     public RollingBatch rollingBatch() {
         return value(ConfigKeys.ROLLING_BATCH);
@@ -99,6 +107,31 @@ public final class ServingConfig {
         return Optional.ofNullable(value(ConfigKeys.PYTHON_EXECUTABLE));
     }
 
+    /** {@code option.pooling}: how an embedding model's token vectors become one, default {@code mean}. */
+    public Pooling pooling() {
+        return value(ConfigKeys.POOLING);
+    }
+
+    /** {@code option.normalize}: whether embeddings are scaled to unit length, default true. */
+    public boolean normalize() {
+        return value(ConfigKeys.NORMALIZE);
+    }
+
+    /** {@code option.truncate}: whether an embedding input over max_model_len is cut, not refused; default false. */
+    public boolean truncate() {
+        return value(ConfigKeys.TRUNCATE);
+    }
+
+    /** {@code option.batch_size}: inputs per forward pass of the embedding engine, default 32. */
+    public int batchSize() {
+        return value(ConfigKeys.BATCH_SIZE);
+    }
+
+    /** {@code option.max_batch_delay}: how long the embedding batcher waits to fill a batch, default 5 ms. */
+    public Duration maxBatchDelay() {
+        return Duration.ofMillis(value(ConfigKeys.MAX_BATCH_DELAY));
+    }
+
     /** {@code job_queue_size}: requests admitted before new ones get 503, default 1000. */
     public int jobQueueSize() {
         return value(ConfigKeys.JOB_QUEUE_SIZE);
@@ -132,6 +165,11 @@ public final class ServingConfig {
     /** {@code graceful_shutdown_timeout_s}: on SIGTERM, the wait for requests in flight. */
     public Duration gracefulShutdownTimeout() {
         return Duration.ofSeconds(value(ConfigKeys.GRACEFUL_SHUTDOWN_TIMEOUT_S));
+    }
+
+    /** {@code request_timeout_s}: how long a request may take before its generation is stopped; zero: no limit. */
+    public Duration requestTimeout() {
+        return Duration.ofSeconds(value(ConfigKeys.REQUEST_TIMEOUT_S));
     }
 
     /**

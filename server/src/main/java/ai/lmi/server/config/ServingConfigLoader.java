@@ -1,5 +1,6 @@
 package ai.lmi.server.config;
 
+import ai.lmi.engines.embedding.EmbeddingModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,11 +87,31 @@ public final class ServingConfigLoader {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
+        Path modelId = ConfigKeys.MODEL_ID.type().cast(settings.get(ConfigKeys.MODEL_ID.name()).value());
         if (settings.get(ConfigKeys.MODEL_NAME.name()).value() == null) {
-            Path modelId = ConfigKeys.MODEL_ID.type().cast(settings.get(ConfigKeys.MODEL_ID.name()).value());
             settings.put(ConfigKeys.MODEL_NAME.name(), derivedModelName(modelId));
         }
+        if (settings.get(ConfigKeys.TASK.name()).value() == null) {
+            settings.put(ConfigKeys.TASK.name(), detectedTask(modelId));
+        }
         return settings;
+    }
+
+    private static Setting detectedTask(Path modelId) {
+        if (modelId == null) {
+            return new Setting(Task.TEXT_GENERATION, ConfigSource.DEFAULT);
+        }
+        Task task;
+        if (EmbeddingModelFiles.isEmbeddingModel(modelId)) {
+            task = Task.TEXT_EMBEDDING;
+            LOG.info("option.task is unset; {} has tokenizer.json and model.onnx or one *.pt, and no *.safetensors: "
+                    + "serving it as {}", modelId, task);
+        } else {
+            task = Task.TEXT_GENERATION;
+            LOG.info("option.task is unset; {} is not an embedding model (tokenizer.json and model.onnx or one *.pt, "
+                    + "no *.safetensors): serving it as {}", modelId, task);
+        }
+        return new Setting(task, ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
     }
 
     private static Setting derivedModelName(Path modelId) {

@@ -13,23 +13,27 @@ import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * A generation route: parses the body with its schema's parser, submits the generation and answers through a
  * streaming or whole-response exchange. Every request it answers is counted in {@code lmi_requests_total}.
- * A {@code {model}} path segment, when the route has one, must name the served model.
+ * A {@code {model}} path segment, when the route has one, must name the served model. A generation still
+ * running after {@code timeout} (unless zero) is stopped and answered with 504.
  */
 final class GenerationEndpoint implements Endpoint {
 
     private final GenerationService service;
     private final ServerMetrics metrics;
     private final GenerationParser parser;
+    private final Duration timeout;
 
-    GenerationEndpoint(GenerationService service, ServerMetrics metrics, GenerationParser parser) {
+    GenerationEndpoint(GenerationService service, ServerMetrics metrics, GenerationParser parser, Duration timeout) {
         this.service = service;
         this.metrics = metrics;
         this.parser = parser;
+        this.timeout = timeout;
     }
 
     @Override
@@ -37,8 +41,8 @@ final class GenerationEndpoint implements Endpoint {
         try {
             PreparedGeneration prepared = prepare(request, pathParams.get("model"));
             GenerationExchange exchange = prepared.streaming()
-                    ? new StreamingExchange(ctx, metrics, prepared.streamRenderer())
-                    : new WholeResponseExchange(ctx, metrics, prepared.responseRenderer());
+                    ? new StreamingExchange(ctx, metrics, timeout, prepared.streamRenderer())
+                    : new WholeResponseExchange(ctx, metrics, timeout, prepared.responseRenderer());
             exchange.begin(submit(prepared, exchange));
         } catch (ApiException e) {
             metrics.countRequest(e.type().code());

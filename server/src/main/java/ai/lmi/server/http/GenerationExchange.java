@@ -8,9 +8,12 @@ import ai.lmi.server.generation.TokenSink;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * One generation's HTTP response. The engine calls the {@link TokenSink} methods on its own thread; they only
  * queue the event and, if none is pending, schedule one drain on the channel's event loop. So the response
  * state below is touched by that one thread only, the engine never waits on the network, and the events of
- * one engine step go out with one flush. A client that closes the connection cancels the generation.
+ * one engine step go out with one flush. A client that closes the connection cancels the generation, and so
+ * does the request timeout when it fires first.
  */
 abstract class GenerationExchange implements TokenSink {
 
@@ -27,6 +31,7 @@ abstract class GenerationExchange implements TokenSink {
 
     protected final ChannelHandlerContext ctx;
     private final ServerMetrics metrics;
+    private final Duration timeout;
     private final ChannelFutureListener cancelOnClose = future -> clientClosed();
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -37,10 +42,13 @@ abstract class GenerationExchange implements TokenSink {
     private boolean draining;
     /** Set once the response is complete or the client is gone; later events are dropped. */
     private boolean ended;
+    private ScheduledFuture<?> deadline;
 
-    GenerationExchange(ChannelHandlerContext ctx, ServerMetrics metrics) {
+    /** @param timeout how long the generation may run before it is stopped and answered with 504; zero: no limit */
+    GenerationExchange(ChannelHandlerContext ctx, ServerMetrics metrics, Duration timeout) {
         this.ctx = ctx;
         this.metrics = metrics;
+        this.timeout = timeout;
     }
 
     /** Called on the event loop right after the generation was submitted. */
@@ -48,6 +56,9 @@ abstract class GenerationExchange implements TokenSink {
         this.handle = generation;
         // Fires at once if the channel is already closed.
         ctx.channel().closeFuture().addListener(cancelOnClose);
+        if (!timeout.isZero()) {
+            deadline = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         if (!ended) {
             run(this::started);
         }
@@ -67,7 +78,7 @@ abstract class GenerationExchange implements TokenSink {
 
     @Override
     public final void onError(String message) {
-        post(() -> failed(message));
+        post(() -> failed(ErrorType.INTERNAL_SERVER_ERROR, message));
     }
 
     /** The response may begin (e.g. its head); writes here and below are flushed by the caller. */
@@ -77,13 +88,15 @@ abstract class GenerationExchange implements TokenSink {
 
     protected abstract void finished(GenerationResult result);
 
-    protected abstract void failed(String message);
+    /** The generation failed or was stopped; {@code type} gives the status when the head has not gone out yet. */
+    protected abstract void failed(ErrorType type, String message);
 
     /** The response is complete; counts it with {@code status} and stops listening for the client closing. */
     protected final void end(int status) {
         ended = true;
         metrics.countRequest(status);
         ctx.channel().closeFuture().removeListener(cancelOnClose);
+        stopDeadline();
     }
 
     private void clientClosed() {
@@ -92,7 +105,25 @@ abstract class GenerationExchange implements TokenSink {
         }
         ended = true;
         metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
+        stopDeadline();
         handle.cancel();
+    }
+
+    // Event loop, like every response state change: the deadline cannot race a finishing generation.
+    private void timedOut() {
+        if (ended) {
+            return;
+        }
+        handle.cancel();
+        run(() -> failed(ErrorType.GATEWAY_TIMEOUT, "the request did not finish within request_timeout_s="
+                + timeout.toSeconds() + " s; its generation was stopped"));
+        ctx.flush();
+    }
+
+    private void stopDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
     }
 
     // Engine thread.
@@ -139,7 +170,7 @@ abstract class GenerationExchange implements TokenSink {
             }
             handle.cancel();
             try {
-                failed("internal error: " + e);
+                failed(ErrorType.INTERNAL_SERVER_ERROR, "internal error: " + e);
             } catch (RuntimeException again) {
                 LOG.debug("could not report the rendering failure to the client", again);
             }

@@ -1,5 +1,6 @@
 package ai.lmi.server.http;
 
+import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,9 +29,19 @@ public final class HttpServer implements AutoCloseable {
     private EventLoopGroup workers;
     private Channel listener;
 
+    /** The front end of a generative model. */
     public HttpServer(HttpServerSettings settings, GenerationService service, ServerMetrics metrics) {
+        this(settings, ServerRoutes.generation(service, metrics, settings.requestTimeout()));
+    }
+
+    /** The front end of an embedding model. */
+    public HttpServer(HttpServerSettings settings, EmbeddingService service, ServerMetrics metrics) {
+        this(settings, ServerRoutes.embedding(service, metrics));
+    }
+
+    private HttpServer(HttpServerSettings settings, RouteTable routes) {
         this.settings = settings;
-        this.initializer = new HttpServerInitializer(service, metrics, settings.maxPayloadBytes());
+        this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes());
     }
 
     /**

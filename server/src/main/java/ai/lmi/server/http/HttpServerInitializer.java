@@ -1,22 +1,20 @@
 package ai.lmi.server.http;
 
-import ai.lmi.server.generation.GenerationService;
-import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 
-/** The pipeline of every connection. */
-public final class HttpServerInitializer extends ChannelInitializer<Channel> {
+/** The pipeline of every connection, ending in the router of the served task's routes. */
+final class HttpServerInitializer extends ChannelInitializer<Channel> {
 
     private final int maxPayloadBytes;
     private final RequestRouter router;
 
-    public HttpServerInitializer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes) {
+    HttpServerInitializer(RouteTable routes, int maxPayloadBytes) {
         this.maxPayloadBytes = maxPayloadBytes;
-        this.router = new RequestRouter(ServerRoutes.of(service, metrics));
+        this.router = new RequestRouter(routes);
     }
 
     @Override

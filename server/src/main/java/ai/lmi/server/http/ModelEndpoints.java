@@ -2,8 +2,8 @@ package ai.lmi.server.http;
 
 import ai.lmi.server.api.ApiException;
 import ai.lmi.server.api.ModelJson;
-import ai.lmi.server.generation.GenerationService;
-import ai.lmi.server.generation.ModelDescription;
+import ai.lmi.server.model.ModelDescription;
+import ai.lmi.server.model.ModelService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -12,9 +12,9 @@ import java.util.Map;
 /** The read-only model endpoints: {@code GET /v1/models[/{id}]}, {@code GET /models}, {@code GET /models/{name}}. */
 final class ModelEndpoints {
 
-    private final GenerationService service;
+    private final ModelService service;
 
-    ModelEndpoints(GenerationService service) {
+    ModelEndpoints(ModelService service) {
         this.service = service;
     }
 

@@ -1,7 +1,7 @@
 package ai.lmi.server.http;
 
 import ai.lmi.server.api.Json;
-import ai.lmi.server.generation.GenerationService;
+import ai.lmi.server.model.ModelService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -10,9 +10,9 @@ import java.util.Map;
 /** {@code GET /ping}: 200 {@code {"status": "Healthy"}} when the model can serve, else 503 with Retry-After. */
 final class PingEndpoint implements Endpoint {
 
-    private final GenerationService service;
+    private final ModelService service;
 
-    PingEndpoint(GenerationService service) {
+    PingEndpoint(ModelService service) {
         this.service = service;
     }
 

@@ -3,28 +3,57 @@ package ai.lmi.server.http;
 import ai.lmi.server.api.ChatRequestParser;
 import ai.lmi.server.api.CompletionRequestParser;
 import ai.lmi.server.api.InvocationRequestParser;
+import ai.lmi.server.api.LmiEmbeddingRequestParser;
+import ai.lmi.server.api.OpenAiEmbeddingRequestParser;
+import ai.lmi.server.config.Task;
+import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.MetricRegistry;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.model.ModelService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
 
-/** The server's HTTP surface: every route and the endpoint that answers it. */
+/**
+ * The server's HTTP surface, per {@code option.task}: every route and the endpoint that answers it. Both tasks
+ * answer {@code /ping}, the model listings and {@code /metrics}; a route of the other task answers 400.
+ */
 final class ServerRoutes {
 
     private ServerRoutes() {}
 
-    static RouteTable of(GenerationService service, ServerMetrics metrics) {
-        GenerationEndpoint invocations = new GenerationEndpoint(service, metrics, new InvocationRequestParser());
-        ModelEndpoints models = new ModelEndpoints(service);
-        return new RouteTable()
-                .add(HttpMethod.GET, "/ping", new PingEndpoint(service))
+    static RouteTable generation(GenerationService service, ServerMetrics metrics, Duration requestTimeout) {
+        GenerationEndpoint invocations =
+                new GenerationEndpoint(service, metrics, new InvocationRequestParser(), requestTimeout);
+        return common(service, metrics)
                 .add(HttpMethod.POST, "/invocations", invocations)
                 .add(HttpMethod.POST, "/predictions/{model}", invocations)
                 .add(HttpMethod.POST, "/v1/completions",
-                        new GenerationEndpoint(service, metrics, new CompletionRequestParser()))
+                        new GenerationEndpoint(service, metrics, new CompletionRequestParser(), requestTimeout))
                 .add(HttpMethod.POST, "/v1/chat/completions",
-                        new GenerationEndpoint(service, metrics, new ChatRequestParser()))
+                        new GenerationEndpoint(service, metrics, new ChatRequestParser(), requestTimeout))
+                .add(HttpMethod.POST, "/v1/embeddings",
+                        new UnsupportedTaskEndpoint(service, "Embeddings", Task.TEXT_GENERATION, Task.TEXT_EMBEDDING));
+    }
+
+    static RouteTable embedding(EmbeddingService service, ServerMetrics metrics) {
+        EmbeddingEndpoint invocations = new EmbeddingEndpoint(service, metrics, new LmiEmbeddingRequestParser());
+        return common(service, metrics)
+                .add(HttpMethod.POST, "/invocations", invocations)
+                .add(HttpMethod.POST, "/predictions/{model}", invocations)
+                .add(HttpMethod.POST, "/v1/embeddings",
+                        new EmbeddingEndpoint(service, metrics, new OpenAiEmbeddingRequestParser()))
+                .add(HttpMethod.POST, "/v1/completions",
+                        new UnsupportedTaskEndpoint(service, "Completions", Task.TEXT_EMBEDDING, Task.TEXT_GENERATION))
+                .add(HttpMethod.POST, "/v1/chat/completions", new UnsupportedTaskEndpoint(
+                        service, "Chat Completions", Task.TEXT_EMBEDDING, Task.TEXT_GENERATION));
+    }
+
+    private static RouteTable common(ModelService service, ServerMetrics metrics) {
+        ModelEndpoints models = new ModelEndpoints(service);
+        return new RouteTable()
+                .add(HttpMethod.GET, "/ping", new PingEndpoint(service))
                 .add(HttpMethod.GET, "/v1/models", models::openAiList)
                 .add(HttpMethod.GET, "/v1/models/{id}", models::openAiModel)
                 .add(HttpMethod.GET, "/models", models::managementList)

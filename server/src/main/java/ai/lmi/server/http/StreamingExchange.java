@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A streamed generation response: a 200 head with chunked transfer encoding and one chunk per rendered event,
@@ -28,8 +29,8 @@ final class StreamingExchange extends GenerationExchange {
 
     private final StreamRenderer renderer;
 
-    StreamingExchange(ChannelHandlerContext ctx, ServerMetrics metrics, StreamRenderer renderer) {
-        super(ctx, metrics);
+    StreamingExchange(ChannelHandlerContext ctx, ServerMetrics metrics, Duration timeout, StreamRenderer renderer) {
+        super(ctx, metrics, timeout);
         this.renderer = renderer;
     }
 
@@ -57,10 +58,10 @@ final class StreamingExchange extends GenerationExchange {
     }
 
     @Override
-    protected void failed(String message) {
+    protected void failed(ErrorType type, String message) {
         send(renderer.error(message));
         ctx.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        end(ErrorType.INTERNAL_SERVER_ERROR.code());
+        end(type.code());
     }
 
     // A failed write means the client is gone: closing the channel cancels the generation.

@@ -8,6 +8,7 @@ import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,8 +18,8 @@ final class WholeResponseExchange extends GenerationExchange {
     private final ResponseRenderer renderer;
     private final List<GeneratedToken> tokens = new ArrayList<>();
 
-    WholeResponseExchange(ChannelHandlerContext ctx, ServerMetrics metrics, ResponseRenderer renderer) {
-        super(ctx, metrics);
+    WholeResponseExchange(ChannelHandlerContext ctx, ServerMetrics metrics, Duration timeout, ResponseRenderer renderer) {
+        super(ctx, metrics, timeout);
         this.renderer = renderer;
     }
 
@@ -37,8 +38,8 @@ final class WholeResponseExchange extends GenerationExchange {
     }
 
     @Override
-    protected void failed(String message) {
-        HttpResponses.sendError(ctx, new ApiException(ErrorType.INTERNAL_SERVER_ERROR, message));
-        end(ErrorType.INTERNAL_SERVER_ERROR.code());
+    protected void failed(ErrorType type, String message) {
+        HttpResponses.sendError(ctx, new ApiException(type, message));
+        end(type.code());
     }
 }

@@ -5,9 +5,10 @@ import java.util.Arrays;
 
 /**
  * The metrics the server publishes at {@code GET /metrics}. The engine loop reports scheduler state and
- * timings; the HTTP layer counts finished generation requests by status.
+ * timings, the embedding engine its batches; the HTTP layer counts finished generation and embedding requests
+ * by status.
  *
- * <p>{@code lmi_requests_total{status}} carries the HTTP status a generation request ended with: the
+ * <p>{@code lmi_requests_total{status}} carries the HTTP status a request ended with: the
  * response code, except that a stream that ended with an in-band error counts as {@code 500} and a
  * request whose client went away first counts as {@code 499} (nginx's "client closed request").
  */
@@ -40,6 +41,9 @@ public final class ServerMetrics {
     private final Histogram step;
     private final Counter stepTokens;
     private final Histogram stepBatchSize;
+    private final Histogram embeddingBatchSize;
+    private final Histogram embeddingBatchTime;
+    private final Counter embeddingBatchTokens;
 
     public ServerMetrics() {
         registry.register(new Gauge("lmi_requests_running",
@@ -61,7 +65,7 @@ public final class ServerMetrics {
                 "Tokens computed for finished rows of static batches (option.batching=static) while the rest ran.",
                 () -> scheduler.paddingTokens()));
         requests = registry.register(Counter.labelled("lmi_requests_total",
-                "Generation requests finished, by the HTTP status they ended with.", "status"));
+                "Generation and embedding requests finished, by the HTTP status they ended with.", "status"));
         timeToFirstToken = registry.register(Histogram.of("lmi_time_to_first_token_seconds",
                 "Time from arrival to the first generated token.", TIME_TO_FIRST_TOKEN_BUCKETS));
         timePerOutputToken = registry.register(Histogram.of("lmi_time_per_output_token_seconds",
@@ -74,6 +78,12 @@ public final class ServerMetrics {
                 "Tokens computed by engine steps (prompt chunks and decodes, static-batch padding included)."));
         stepBatchSize = registry.register(Histogram.of("lmi_step_batch_size",
                 "Sequences computed per engine step, static-batch padding included.", BATCH_SIZE_BUCKETS));
+        embeddingBatchSize = registry.register(Histogram.of("lmi_embedding_batch_size",
+                "Inputs per batch the embedding engine's dynamic batcher ran.", BATCH_SIZE_BUCKETS));
+        embeddingBatchTime = registry.register(Histogram.of("lmi_embedding_batch_seconds",
+                "Time the embedding model took for one batch.", STEP_BUCKETS));
+        embeddingBatchTokens = registry.register(Counter.of("lmi_embedding_batch_tokens_total",
+                "Token positions the embedding model computed, padding included."));
     }
 
     /** Engine loop, once per step: the scheduler's gauges and running totals. */
@@ -102,7 +112,14 @@ public final class ServerMetrics {
         stepTokens.add(numTokens);
     }
 
-    /** HTTP layer: a generation request ended with {@code status} (see the class comment). */
+    /** Embedding engine: one batch of {@code inputs} ran {@code paddedTokens} positions in {@code seconds}. */
+    public void observeEmbeddingBatch(int inputs, int paddedTokens, double seconds) {
+        embeddingBatchSize.observe(inputs);
+        embeddingBatchTime.observe(seconds);
+        embeddingBatchTokens.add(paddedTokens);
+    }
+
+    /** HTTP layer: a generation or embedding request ended with {@code status} (see the class comment). */
     public void countRequest(int status) {
         requests.inc(Integer.toString(status));
     }

@@ -22,6 +22,7 @@ class InvalidValueMessagesTest {
     static Stream<Arguments> invalidValues() {
         return Stream.of(
                 Arguments.of("option.model_id", "", "must be a file system path"),
+                Arguments.of("option.task", "embedding", "must be one of text-generation, text-embedding"),
                 Arguments.of("option.rolling_batch", "vllm", notInstalled("vllm")),
                 Arguments.of("option.rolling_batch", "trtllm", notInstalled("trtllm")),
                 Arguments.of("option.rolling_batch", "neuronx", notInstalled("neuronx")),
@@ -52,6 +53,12 @@ class InvalidValueMessagesTest {
                 Arguments.of("option.gpu_memory_utilization", "NaN", FRACTION),
                 Arguments.of("option.gpu_memory_utilization", "most", FRACTION),
                 Arguments.of("option.python_executable", "", "must be a file system path"),
+                Arguments.of("option.pooling", "max", "must be one of mean, cls, last"),
+                Arguments.of("option.normalize", "1", "must be true or false"),
+                Arguments.of("option.truncate", "left", "must be true or false"),
+                Arguments.of("option.batch_size", "0", POSITIVE),
+                Arguments.of("option.max_batch_delay", "5ms", "must be an integer from 0 to 60000"),
+                Arguments.of("option.max_batch_delay", "-1", "must be an integer from 0 to 60000"),
                 Arguments.of("job_queue_size", "0", POSITIVE),
                 Arguments.of("model_name", "org/llama", "must be a non-empty name without '/'"),
                 Arguments.of("model_name", "", "must be a non-empty name without '/'"),
@@ -61,7 +68,8 @@ class InvalidValueMessagesTest {
                 Arguments.of("max_payload_bytes", "2g", PAYLOAD_BYTES),
                 Arguments.of("max_payload_bytes", "0", PAYLOAD_BYTES),
                 Arguments.of("worker_startup_timeout_s", "0", POSITIVE),
-                Arguments.of("graceful_shutdown_timeout_s", "-1", "must be an integer from 0 to 86400"));
+                Arguments.of("graceful_shutdown_timeout_s", "-1", "must be an integer from 0 to 86400"),
+                Arguments.of("request_timeout_s", "90000", "must be an integer from 0 to 86400"));
     }
 
     @ParameterizedTest(name = "{0}={1}")

@@ -27,6 +27,7 @@ class ServingConfigLoaderTest {
         ServingConfig config = ServingConfigLoader.load(List.of(), Map.of());
 
         assertEquals(Optional.empty(), config.modelId());
+        assertEquals(Task.TEXT_GENERATION, config.task());
         assertEquals(RollingBatch.LMI_DIST, config.rollingBatch());
         assertEquals(Dtype.AUTO, config.dtype());
         assertEquals(Device.AUTO, config.device());
@@ -39,6 +40,11 @@ class ServingConfigLoaderTest {
         assertEquals(OptionalLong.empty(), config.kvCacheBytes());
         assertEquals(0.9, config.gpuMemoryUtilization());
         assertEquals(Optional.empty(), config.pythonExecutable());
+        assertEquals(Pooling.MEAN, config.pooling());
+        assertTrue(config.normalize());
+        assertFalse(config.truncate());
+        assertEquals(32, config.batchSize());
+        assertEquals(Duration.ofMillis(5), config.maxBatchDelay());
         assertEquals(1000, config.jobQueueSize());
         assertEquals("model", config.modelName());
         assertEquals(8080, config.port());
@@ -51,6 +57,7 @@ class ServingConfigLoaderTest {
     void everyKeyFromTheCommandLine() {
         ServingConfig config = ServingConfigLoader.load(List.of(
                 "--model", "/models/llama",
+                "--option.task", "text-embedding",
                 "--option.rolling_batch", "auto",
                 "--option.dtype=bf16",
                 "--option.device", "cpu",
@@ -65,6 +72,11 @@ class ServingConfigLoaderTest {
                 "--option.kv_cache_bytes", "512m",
                 "--option.gpu_memory_utilization", "0.5",
                 "--option.python_executable", "/usr/bin/python3",
+                "--option.pooling", "cls",
+                "--option.normalize", "false",
+                "--option.truncate", "true",
+                "--option.batch_size", "8",
+                "--option.max_batch_delay", "0",
                 "--job_queue_size", "10",
                 "--model_name", "llama",
                 "--port", "9090",
@@ -73,6 +85,7 @@ class ServingConfigLoaderTest {
                 "--worker_startup_timeout_s", "30"), Map.of());
 
         assertEquals(Optional.of(Path.of("/models/llama")), config.modelId());
+        assertEquals(Task.TEXT_EMBEDDING, config.task());
         assertEquals(RollingBatch.AUTO, config.rollingBatch());
         assertEquals(Dtype.BFLOAT16, config.dtype());
         assertEquals(Device.CPU, config.device());
@@ -87,6 +100,11 @@ class ServingConfigLoaderTest {
         assertEquals(OptionalLong.of(512L << 20), config.kvCacheBytes());
         assertEquals(0.5, config.gpuMemoryUtilization());
         assertEquals(Optional.of(Path.of("/usr/bin/python3")), config.pythonExecutable());
+        assertEquals(Pooling.CLS, config.pooling());
+        assertFalse(config.normalize());
+        assertTrue(config.truncate());
+        assertEquals(8, config.batchSize());
+        assertEquals(Duration.ZERO, config.maxBatchDelay());
         assertEquals(10, config.jobQueueSize());
         assertEquals("llama", config.modelName());
         assertEquals(9090, config.port());

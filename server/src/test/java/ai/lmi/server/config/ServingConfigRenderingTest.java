@@ -18,6 +18,7 @@ class ServingConfigRenderingTest {
 
         Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("option.model_id", entry("/models/llama", "command line"));
+        expected.put("option.task", entry("text-generation", "derived from option.model_id"));
         expected.put("option.rolling_batch", entry("lmi-dist", "default"));
         expected.put("option.dtype", entry("bfloat16", "command line"));
         expected.put("option.device", entry("auto", "default"));
@@ -32,6 +33,11 @@ class ServingConfigRenderingTest {
         expected.put("option.kv_cache_bytes", entry(1024L, "environment OPTION_KV_CACHE_BYTES"));
         expected.put("option.gpu_memory_utilization", entry(0.9, "default"));
         expected.put("option.python_executable", entry(null, "default"));
+        expected.put("option.pooling", entry("mean", "default"));
+        expected.put("option.normalize", entry(true, "default"));
+        expected.put("option.truncate", entry(false, "default"));
+        expected.put("option.batch_size", entry(32, "default"));
+        expected.put("option.max_batch_delay", entry(5, "default"));
         expected.put("job_queue_size", entry(1000, "default"));
         expected.put("model_name", entry("llama", "derived from option.model_id"));
         expected.put("port", entry(9000, "command line"));
@@ -39,6 +45,7 @@ class ServingConfigRenderingTest {
         expected.put("max_payload_bytes", entry(1048576L, "environment SERVING_MAX_PAYLOAD_BYTES"));
         expected.put("worker_startup_timeout_s", entry(600, "default"));
         expected.put("graceful_shutdown_timeout_s", entry(30, "default"));
+        expected.put("request_timeout_s", entry(0, "default"));
 
         Map<String, Object> rendered = config.toMap();
 
@@ -57,17 +64,20 @@ class ServingConfigRenderingTest {
     void logLine() {
         String line = ServingConfigLoader.load(List.of("--port", "9000"), Map.of()).toString();
 
-        assertEquals("option.model_id=null (default), option.rolling_batch=lmi-dist (default), "
+        assertEquals("option.model_id=null (default), option.task=text-generation (default), "
+                + "option.rolling_batch=lmi-dist (default), "
                 + "option.dtype=auto (default), option.device=auto (default), "
                 + "option.tensor_parallel_degree=1 (default), option.max_model_len=null (default), "
                 + "option.max_rolling_batch_size=64 (default), option.max_num_batched_tokens=2048 (default), "
                 + "option.enable_chunked_prefill=true (default), option.batching=continuous (default), "
                 + "option.block_size=16 (default), option.enable_prefix_caching=true (default), "
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
-                + "option.python_executable=null (default), job_queue_size=1000 (default), "
+                + "option.python_executable=null (default), option.pooling=mean (default), "
+                + "option.normalize=true (default), option.truncate=false (default), "
+                + "option.batch_size=32 (default), option.max_batch_delay=5 (default), job_queue_size=1000 (default), "
                 + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
                 + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
-                + "graceful_shutdown_timeout_s=30 (default)", line);
+                + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default)", line);
     }
 
     private static Map<String, Object> entry(Object value, String source) {

@@ -57,6 +57,7 @@ class ServingContainerTest {
                 .withNetworkMode("host")
                 .withFileSystemBind(tinyLlama().toString(), "/opt/ml/model", BindMode.READ_ONLY)
                 .withEnv("SAGEMAKER_BIND_TO_PORT", Integer.toString(port))
+                .withEnv("SAGEMAKER_MODEL_SERVER_TIMEOUT", "120")
                 .withCommand("serve")
                 .withLogConsumer(new Slf4jLogConsumer(LOG))
                 // Host networking maps no ports, so readiness comes from the log, then /ping below.
@@ -89,6 +90,10 @@ class ServingContainerTest {
         HttpResponse<String> bad = post("{}");
         assertEquals(400, bad.statusCode(), bad.body());
         assertTrue(bad.body().contains("inputs"), bad.body());
+
+        String model = read(get("/v1/models").body()).path("data").path(0).path("id").asText();
+        JsonNode timeout = read(get("/models/" + model).body()).path("config").path("request_timeout_s");
+        assertEquals(120, timeout.path("value").asInt(), "serve maps SAGEMAKER_MODEL_SERVER_TIMEOUT: " + timeout);
 
         // docker stop with a long generation in flight: it runs to its end, then the container exits 0.
         CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(

@@ -79,6 +79,8 @@ class MalformedRequestsOverSocketTest {
                 bad(chat, "{\"messages\": []}", 400, "messages must not be empty"),
                 bad(chat, "{\"messages\": [{\"content\": \"hi\"}]}", 400, "messages[0].role is required"),
                 bad(chat, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", 400, "chat_template"),
+                bad("/v1/embeddings", "{\"input\": \"hi\"}", 400,
+                        "it serves option.task=text-generation, and /v1/embeddings needs option.task=text-embedding"),
                 bad("/predictions/not-this-model", "{\"inputs\": \"hi\"}", 404, "not-this-model"),
                 bad("/v1/no-such-route", "{}", 404, "/v1/no-such-route"));
     }

@@ -176,6 +176,11 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** What SIGTERM runs: refuses new requests, waits up to {@code grace} for those in flight, then closes. */
+    boolean shutdownGracefully(Duration grace) throws InterruptedException {
+        return server.shutdownGracefully(grace);
+    }
+
     @Override
     public void close() {
         server.close();

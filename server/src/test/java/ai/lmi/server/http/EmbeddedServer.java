@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A server pipeline on an {@link EmbeddedChannel} (no sockets), fed real HTTP bytes; responses are decoded
@@ -36,7 +37,8 @@ final class EmbeddedServer implements AutoCloseable {
     private boolean complete;
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes) {
-        server = new EmbeddedChannel(new HttpServerInitializer(service, metrics, maxPayloadBytes));
+        server = new EmbeddedChannel(new HttpServerInitializer(
+                ServerRoutes.generation(service, metrics, Duration.ZERO), maxPayloadBytes));
     }
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics) {

@@ -25,7 +25,10 @@ class ServerMetricsTest {
             "lmi_time_per_output_token_seconds histogram",
             "lmi_step_seconds histogram",
             "lmi_step_tokens_total counter",
-            "lmi_step_batch_size histogram"
+            "lmi_step_batch_size histogram",
+            "lmi_embedding_batch_size histogram",
+            "lmi_embedding_batch_seconds histogram",
+            "lmi_embedding_batch_tokens_total counter"
         }) {
             assertTrue(text.contains("# TYPE " + type + "\n"), "missing " + type + " in\n" + text);
         }
@@ -77,5 +80,22 @@ class ServerMetricsTest {
         assertEquals(2, samples.get("lmi_step_batch_size_bucket{le=\"8\"}"));
         assertEquals(11, samples.get("lmi_step_batch_size_sum"));
         assertEquals(2, metrics.requestCount(200));
+    }
+
+    @Test
+    void embeddingBatches() {
+        ServerMetrics metrics = new ServerMetrics();
+        metrics.observeEmbeddingBatch(1, 7, 0.004);
+        metrics.observeEmbeddingBatch(32, 32 * 20, 0.08);
+
+        Map<String, Double> samples = PrometheusTextParser.parse(metrics.render());
+
+        assertEquals(1, samples.get("lmi_embedding_batch_size_bucket{le=\"1\"}"));
+        assertEquals(1, samples.get("lmi_embedding_batch_size_bucket{le=\"16\"}"));
+        assertEquals(2, samples.get("lmi_embedding_batch_size_bucket{le=\"32\"}"));
+        assertEquals(33, samples.get("lmi_embedding_batch_size_sum"));
+        assertEquals(1, samples.get("lmi_embedding_batch_seconds_bucket{le=\"0.005\"}"));
+        assertEquals(2, samples.get("lmi_embedding_batch_seconds_count"));
+        assertEquals(647, samples.get("lmi_embedding_batch_tokens_total"));
     }
 }

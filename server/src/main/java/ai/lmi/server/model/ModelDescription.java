@@ -1,4 +1,4 @@
-package ai.lmi.server.generation;
+package ai.lmi.server.model;
 
 import java.util.Map;
 
