@@ -4,7 +4,7 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings. REPEATS (default 3) runs of each; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -22,7 +22,8 @@ log() { echo "serving-benchmarks: $*" >&2; }
 MODEL="$("$LMI" bench-model)"
 SERVER_PID=""
 
-# Starts the server with the given --option.KEY VALUE arguments and waits for /ping.
+# Starts the server with the given --option.KEY VALUE arguments and waits for /ping; SERVER_MODEL, when set,
+# replaces the bench-llama model.
 start_server() {
   local name="$1"
   shift
@@ -30,7 +31,7 @@ start_server() {
     log "a server already answers on $URL: stop it, or set PORT"
     exit 1
   fi
-  "$LMI" serve --model "$MODEL" --port "$PORT" --bind_address 127.0.0.1 "$@" >"$OUT/server-$name.log" 2>&1 &
+  "$LMI" serve --model "${SERVER_MODEL:-$MODEL}" --port "$PORT" --bind_address 127.0.0.1 "$@" >"$OUT/server-$name.log" 2>&1 &
   SERVER_PID=$!
   local waited=0
   until curl -sf "$URL/ping" >/dev/null 2>&1; do
@@ -162,12 +163,27 @@ scenario_chunked() {
   done
 }
 
+# Sentences per second of all-MiniLM-L6-v2 (int8) at concurrency 1, 8 and 32, 32-token sentences, and the
+# batches dynamic batching formed; with the default max_batch_delay (5 ms) and with none.
+scenario_embeddings() {
+  local run delay minilm="$OUT/minilm"
+  [ -f "$minilm/model.onnx" ] || "$LMI" fetch-example minilm "$minilm"
+  for run in $(seq 1 "$REPEATS"); do
+    for delay in 5 0; do
+      SERVER_MODEL="$minilm" start_server "embeddings-delay$delay" --option.max_batch_delay "$delay"
+      bench "embeddings-delay$delay-$run" --api embeddings --tokenizer "$minilm" --prompt-tokens 32 \
+        --concurrency 1,8,32 --num-requests 1000 --warmup 64
+      stop_server
+    done
+  done
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|mixed|sweep|static|prefix|chunked) "scenario_$scenario" ;;
-    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked)"; exit 2 ;;
+    efficiency|mixed|sweep|static|prefix|chunked|embeddings) "scenario_$scenario" ;;
+    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

@@ -106,6 +106,32 @@ def chunked(out: str) -> None:
                 print(latency_row(f"{config}, {stream}", runs))
 
 
+def embeddings(out: str) -> None:
+    print("| max_batch_delay | concurrency | sentences/s | E2E p50 ms | E2E p99 ms | mean batch | ms per batch "
+          "| batches by size (le: count) | runs |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for delay in (5, 0):
+        summaries = load_runs(out, f"embeddings-delay{delay}-*.json")
+        for index in range(len(summaries[0]["runs"]) if summaries else 0):
+            runs = [s["runs"][index] for s in summaries]
+            batches = [r["embedding_batches"] for r in runs]
+            print(f"| {delay} ms | {runs[0]['concurrency']} | {median(r['request_throughput'] for r in runs):.0f} "
+                  f"({spread(r['request_throughput'] for r in runs)}) "
+                  f"| {median(r['e2el_ms']['p50'] for r in runs):.1f} | {median(r['e2el_ms']['p99'] for r in runs):.1f} "
+                  f"| {median(b['mean_batch_size'] for b in batches):.1f} "
+                  f"| {median(b['mean_batch_ms'] for b in batches):.1f} | {size_counts(batches[0])} | {len(runs)} |")
+
+
+def size_counts(batches: dict) -> str:
+    """The first run's batches per size range, from the cumulative buckets: only the ranges that held any."""
+    parts, below = [], 0
+    for bound, cumulative in batches["batch_size_buckets"].items():
+        if cumulative > below:
+            parts.append(f"{bound}: {cumulative - below}")
+        below = cumulative
+    return ", ".join(parts)
+
+
 def main(argv) -> int:
     if len(argv) != 2:
         sys.stderr.write(__doc__)
@@ -116,7 +142,8 @@ def main(argv) -> int:
             ("Serving efficiency, prefill-heavy", "mixed", lambda: efficiency(out, "mixed")),
             ("Continuous vs static batching", "static", lambda: static(out)),
             ("Prefix caching", "prefix", lambda: prefix(out)),
-            ("Chunked prefill", "chunked", lambda: chunked(out))):
+            ("Chunked prefill", "chunked", lambda: chunked(out)),
+            ("Text embeddings", "embeddings", lambda: embeddings(out))):
         if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
             table()

@@ -5,25 +5,11 @@
 // Checks models, completions and chat completions (plain and streamed: the streamed pieces must
 // concatenate to the plain answer of the same greedy request), usage counts and a 400 error.
 // Prints one JSON line on success; on any mismatch prints what differed and exits 1.
-import OpenAI from 'openai';
-import { VERSION } from 'openai/version';
+import { check, checkEqual, expectBadRequest, runChecks } from './checks.mjs';
 
 const MAX_TOKENS = 8;
 const PROMPT = 'The quick brown fox';
 const MESSAGES = [{ role: 'user', content: 'Say hello.' }];
-
-class Mismatch extends Error {}
-
-function check(condition, what, details) {
-  if (!condition) {
-    throw new Mismatch(details === undefined ? what : `${what}: ${JSON.stringify(details)}`);
-  }
-}
-
-function checkEqual(actual, expected, what) {
-  check(JSON.stringify(actual) === JSON.stringify(expected), what,
-    { expected, actual });
-}
 
 function checkUsage(usage, what) {
   check(usage && typeof usage === 'object', `${what}: usage missing`, usage);
@@ -124,25 +110,6 @@ async function checkChat(client, model) {
   return { content, finish_reason: choice.finish_reason, usage: plain.usage, chunks };
 }
 
-async function expectBadRequest(what, call, field) {
-  let error = null;
-  try {
-    const result = await call();
-    if (result && typeof result[Symbol.asyncIterator] === 'function') {
-      for await (const _ of result) { /* drain: an error may arrive in the stream */ }
-    }
-  } catch (e) {
-    error = e;
-  }
-  check(error !== null, `${what}: the client did not throw`);
-  check(error instanceof OpenAI.APIError, `${what}: expected an OpenAI.APIError`, String(error));
-  check(error.status === 400, `${what}: expected status 400`, { status: error.status, message: error.message });
-  check(error instanceof OpenAI.BadRequestError, `${what}: expected an OpenAI.BadRequestError`, error.constructor.name);
-  check(error.message.includes(field), `${what}: the error message must name "${field}"`,
-    { message: error.message, body: error.error ?? null });
-  return error.message;
-}
-
 async function checkErrors(client, model) {
   const completion = await expectBadRequest('completions with temperature -1',
     () => client.completions.create({ model, prompt: PROMPT, max_tokens: MAX_TOKENS, temperature: -1 }),
@@ -155,26 +122,9 @@ async function checkErrors(client, model) {
   return { completion, chat_stream: chatStream };
 }
 
-async function main() {
-  const [baseURL, model] = process.argv.slice(2);
-  if (!baseURL || !model) {
-    console.error('usage: node check.mjs BASE_URL MODEL   (e.g. http://127.0.0.1:8080/v1 demo)');
-    process.exit(2);
-  }
-  const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
-  const summary = { ok: true, openai: VERSION, baseURL, model };
-  summary.models = await checkModels(client, model);
-  summary.completion = await checkCompletions(client, model);
-  summary.chat = await checkChat(client, model);
-  summary.errors = await checkErrors(client, model);
-  console.log(JSON.stringify(summary));
-}
-
-main().catch((e) => {
-  if (e instanceof Mismatch) {
-    console.error(`openai client check FAILED: ${e.message}`);
-  } else {
-    console.error(`openai client check FAILED with an unexpected error: ${e?.stack ?? e}`);
-  }
-  process.exit(1);
-});
+runChecks('check.mjs', async (client, model) => ({
+  models: await checkModels(client, model),
+  completion: await checkCompletions(client, model),
+  chat: await checkChat(client, model),
+  errors: await checkErrors(client, model),
+}));

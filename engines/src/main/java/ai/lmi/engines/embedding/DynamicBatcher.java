@@ -107,6 +107,8 @@ final class DynamicBatcher {
                 break;
             }
         }
+        // A job cancelled while its batch formed (its request timed out) does not run either.
+        batch.removeIf(row -> row.job().future().isDone());
         return batch;
     }
 

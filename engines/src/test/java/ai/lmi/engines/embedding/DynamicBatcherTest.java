@@ -90,6 +90,22 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void aJobCancelledWhileItsBatchFormsDoesNotRun() throws Exception {
+        RecordingObserver observer = new RecordingObserver();
+        DynamicBatcher batcher = new DynamicBatcher(new ArithmeticEncoder(), 8, Duration.ofMillis(1000), observer);
+        EmbeddingJob cancelled = job(1);
+        batcher.submit(cancelled);
+        // Time for the batcher to take the job and wait for more; were it not taken yet, take() drops it instead.
+        Thread.sleep(100);
+        cancelled.future().cancel(false);
+        EmbeddingJob kept = job(2, 3);
+        batcher.submit(kept);
+        assertEquals(2, kept.future().get(10, TimeUnit.SECONDS).size());
+        assertEquals(List.of(2), observer.batches.stream().map(RecordingObserver.Batch::inputs).toList());
+        batcher.stop();
+    }
+
+    @Test
     void aFailedBatchFailsOnlyItsOwnJobs() throws Exception {
         DynamicBatcher batcher = new DynamicBatcher(new ArithmeticEncoder(), 1, Duration.ZERO, BatchObserver.NONE);
         EmbeddingJob good = job(1);

@@ -1,8 +1,6 @@
 package ai.lmi.engines.embedding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,16 +9,6 @@ class PoolingTest {
     /** Two rows of a [2, 3, 2] batch; the second has one real token and two padded ones holding junk. */
     private static final float[] HIDDEN = {1, 2, 3, 4, 5, 6, 7, 8, 99, 99, 99, 99};
     private static final int[] LENGTHS = {3, 1};
-
-    @Test
-    void parsesConfigNamesAndListsTheAllowedOnes() {
-        assertEquals(Pooling.MEAN, Pooling.fromConfigName("mean"));
-        assertEquals(Pooling.CLS, Pooling.fromConfigName("cls"));
-        assertEquals(Pooling.LAST, Pooling.fromConfigName("last"));
-        assertEquals("last", Pooling.LAST.configName());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pooling.fromConfigName("max"));
-        assertEquals("pooling 'max' is not one of mean, cls, last", e.getMessage());
-    }
 
     @Test
     void meanAveragesOnlyRealTokens() {

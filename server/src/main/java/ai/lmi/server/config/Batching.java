@@ -1,36 +1,13 @@
 package ai.lmi.server.config;
 
-
 /** How requests share the steps of the engine ({@code option.batching}). */
 public enum Batching implements ConfigValue {
     /** Requests join and leave the running batch at every step. */
-    CONTINUOUS("continuous"),
+    CONTINUOUS,
     /**
      * A benchmark baseline, like Hugging Face {@code generate} or DJL's {@code rolling_batch=disable}: a batch
      * is formed when nothing runs and runs to completion; a finished request is answered at once but keeps
      * decoding as padding until the whole batch is done.
      */
-    STATIC("static");
-
-    private final String configName;
-
-    Batching(String configName) {
-        this.configName = configName;
-    }
-
-    /** The value as written in the configuration, e.g. {@code static}. */
-    @Override
-    public String configName() {
-        return configName;
-    }
-
-    @Override
-    public String toString() {
-        return configName;
-    }
-
-    /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
-    static Batching fromConfigName(String text) {
-        return ConfigValues.parse(Batching.class, text);
-    }
+    STATIC
 }

@@ -1,5 +1,6 @@
 package ai.lmi.server.config;
 
+import ai.lmi.engines.embedding.Pooling;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +12,14 @@ final class ConfigKeys {
 
     static final ConfigKey<Path> MODEL_ID = new ConfigKey<>("option.model_id", Path.class, ValueParsers.path(), null);
     /** Unset: detected from the model directory's files. */
-    static final ConfigKey<Task> TASK = new ConfigKey<>("option.task", Task.class, Task::fromConfigName, null);
+    static final ConfigKey<Task> TASK =
+            new ConfigKey<>("option.task", Task.class, ValueParsers.oneOf(Task.class), null);
     static final ConfigKey<RollingBatch> ROLLING_BATCH =
             new ConfigKey<>("option.rolling_batch", RollingBatch.class, RollingBatch::fromConfigName, "lmi-dist");
-    static final ConfigKey<Dtype> DTYPE = new ConfigKey<>("option.dtype", Dtype.class, Dtype::fromConfigName, "auto");
-    static final ConfigKey<Device> DEVICE = new ConfigKey<>("option.device", Device.class, Device::fromConfigName, "auto");
+    static final ConfigKey<Dtype> DTYPE =
+            new ConfigKey<>("option.dtype", Dtype.class, ValueParsers.oneOf(Dtype.class), "auto");
+    static final ConfigKey<Device> DEVICE =
+            new ConfigKey<>("option.device", Device.class, ValueParsers.oneOf(Device.class), "auto");
     static final ConfigKey<Integer> TENSOR_PARALLEL_DEGREE =
             new ConfigKey<>("option.tensor_parallel_degree", Integer.class, ValueParsers.positiveInteger(), "1");
     /** Unset: the model's own maximum (max_position_embeddings), as the worker reports it. */
@@ -28,7 +32,7 @@ final class ConfigKeys {
     static final ConfigKey<Boolean> ENABLE_CHUNKED_PREFILL =
             new ConfigKey<>("option.enable_chunked_prefill", Boolean.class, ValueParsers.bool(), "true");
     static final ConfigKey<Batching> BATCHING =
-            new ConfigKey<>("option.batching", Batching.class, Batching::fromConfigName, "continuous");
+            new ConfigKey<>("option.batching", Batching.class, ValueParsers.oneOf(Batching.class), "continuous");
     static final ConfigKey<Integer> BLOCK_SIZE =
             new ConfigKey<>("option.block_size", Integer.class, ValueParsers.integer(1, 256), "16");
     static final ConfigKey<Boolean> ENABLE_PREFIX_CACHING =
@@ -42,7 +46,7 @@ final class ConfigKeys {
     static final ConfigKey<Path> PYTHON_EXECUTABLE =
             new ConfigKey<>("option.python_executable", Path.class, ValueParsers.path(), null);
     static final ConfigKey<Pooling> POOLING =
-            new ConfigKey<>("option.pooling", Pooling.class, Pooling::fromConfigName, "mean");
+            new ConfigKey<>("option.pooling", Pooling.class, ValueParsers.oneOf(Pooling.class), "mean");
     static final ConfigKey<Boolean> NORMALIZE =
             new ConfigKey<>("option.normalize", Boolean.class, ValueParsers.bool(), "true");
     static final ConfigKey<Boolean> TRUNCATE =
@@ -66,7 +70,7 @@ final class ConfigKeys {
     /** On SIGTERM: how long requests in flight may take to finish before the server exits anyway. */
     static final ConfigKey<Integer> GRACEFUL_SHUTDOWN_TIMEOUT_S =
             new ConfigKey<>("graceful_shutdown_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "30");
-    /** How long a request may take, queueing included, before its generation is stopped; 0: no limit. */
+    /** How long a request may take, queueing included, before it is stopped and answered 504; 0: no limit. */
     static final ConfigKey<Integer> REQUEST_TIMEOUT_S =
             new ConfigKey<>("request_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "0");
     static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =

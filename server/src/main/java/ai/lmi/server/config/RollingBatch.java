@@ -6,31 +6,14 @@ import java.util.Set;
 /** The inference backend that runs the model ({@code option.rolling_batch}). */
 public enum RollingBatch implements ConfigValue {
     /** This project's PyTorch engine, scheduled step by step from Java. */
-    LMI_DIST("lmi-dist"),
+    LMI_DIST,
     /** Picked from the installed libraries and the model's config.json. */
-    AUTO("auto");
+    AUTO;
 
     // Delegated backends from the design whose adapters are not part of this build yet.
     private static final Set<String> NOT_INSTALLED = Set.of("vllm", "trtllm", "neuronx", "transformers");
 
-    private final String configName;
-
-    RollingBatch(String configName) {
-        this.configName = configName;
-    }
-
-    /** The value as written in the configuration, e.g. {@code lmi-dist}. */
-    @Override
-    public String configName() {
-        return configName;
-    }
-
-    @Override
-    public String toString() {
-        return configName;
-    }
-
-    /** Reads a configured value, case-insensitively; the exception message says what is allowed. */
+    /** Reads a configured value, case-insensitively; a backend this build lacks is named as not installed. */
     static RollingBatch fromConfigName(String text) {
         String name = text.toLowerCase(Locale.ROOT);
         if (NOT_INSTALLED.contains(name)) {

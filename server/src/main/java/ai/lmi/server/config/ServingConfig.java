@@ -1,5 +1,6 @@
 package ai.lmi.server.config;
 
+import ai.lmi.engines.embedding.Pooling;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -167,7 +168,7 @@ public final class ServingConfig {
         return Duration.ofSeconds(value(ConfigKeys.GRACEFUL_SHUTDOWN_TIMEOUT_S));
     }
 
-    /** {@code request_timeout_s}: how long a request may take before its generation is stopped; zero: no limit. */
+    /** {@code request_timeout_s}: how long a request may take before it is stopped and answered 504; zero: no limit. */
     public Duration requestTimeout() {
         return Duration.ofSeconds(value(ConfigKeys.REQUEST_TIMEOUT_S));
     }
@@ -202,6 +203,9 @@ public final class ServingConfig {
 
     // Numbers, booleans and null stay as they are for JSON; enums and paths become their configured text.
     private static Object renderedValue(Object value) {
+        if (value instanceof Enum<?> constant) {
+            return ConfigValues.configName(constant);
+        }
         return value == null || value instanceof Number || value instanceof Boolean ? value : value.toString();
     }
 }

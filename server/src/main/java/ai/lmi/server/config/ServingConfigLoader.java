@@ -105,11 +105,11 @@ public final class ServingConfigLoader {
         if (EmbeddingModelFiles.isEmbeddingModel(modelId)) {
             task = Task.TEXT_EMBEDDING;
             LOG.info("option.task is unset; {} has tokenizer.json and model.onnx or one *.pt, and no *.safetensors: "
-                    + "serving it as {}", modelId, task);
+                    + "serving it as {}", modelId, task.configName());
         } else {
             task = Task.TEXT_GENERATION;
             LOG.info("option.task is unset; {} is not an embedding model (tokenizer.json and model.onnx or one *.pt, "
-                    + "no *.safetensors): serving it as {}", modelId, task);
+                    + "no *.safetensors): serving it as {}", modelId, task.configName());
         }
         return new Setting(task, ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
     }

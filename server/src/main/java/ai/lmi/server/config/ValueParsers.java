@@ -78,6 +78,11 @@ final class ValueParsers {
         };
     }
 
+    /** One of an enum's constants, by any spelling {@link ConfigValues} accepts. */
+    static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
+        return text -> ConfigValues.parse(type, text);
+    }
+
     static Function<String, String> nonEmptyText() {
         return text -> {
             if (text.isEmpty()) {

@@ -85,14 +85,15 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
 
     /**
      * Embeds {@code texts}, then runs {@code answer} on {@code answerOn} with their embeddings in order, or with
-     * the failure. The request stays in flight until {@code answer} has returned.
+     * the failure. The request stays in flight until {@code answer} has returned, cancelled or not.
      *
+     * @return the embedding in flight, to cancel
      * @throws ServiceUnavailableException while the model loads, once shutdown began, or with job_queue_size
      *     requests in flight
      * @throws ai.lmi.engines.embedding.InputTooLongException when an input is over max_model_len and
      *     option.truncate is off
      */
-    public void embed(List<String> texts, Executor answerOn, BiConsumer<List<Embedding>, Throwable> answer)
+    public EmbeddingHandle embed(List<String> texts, Executor answerOn, BiConsumer<List<Embedding>, Throwable> answer)
             throws ServiceUnavailableException {
         EmbeddingEngine current = engine;
         if (current == null) {
@@ -123,6 +124,8 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
         }
         // Counted down after the answer ran, or failed to be scheduled: drain() must not miss either.
         embeddings.whenCompleteAsync(answer, answerOn).whenComplete((ignored, error) -> inFlight.decrementAndGet());
+        // The batcher skips the inputs of a cancelled job that it has not run yet.
+        return () -> embeddings.cancel(false);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package ai.lmi.server.embedding;
 
 import ai.lmi.engines.embedding.EmbeddingSettings;
-import ai.lmi.engines.embedding.Pooling;
 import ai.lmi.server.config.ServingConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,9 +21,8 @@ public record EmbeddingServiceSettings(
         Map<String, Object> effectiveConfig) {
 
     public static EmbeddingServiceSettings from(ServingConfig config, Path modelDir) {
-        Pooling pooling = Pooling.fromConfigName(config.pooling().configName());
-        EmbeddingSettings engine = new EmbeddingSettings(modelDir, pooling, config.normalize(), config.maxModelLen(),
-                config.truncate(), config.batchSize(), config.maxBatchDelay());
+        EmbeddingSettings engine = new EmbeddingSettings(modelDir, config.pooling(), config.normalize(),
+                config.maxModelLen(), config.truncate(), config.batchSize(), config.maxBatchDelay());
         return new EmbeddingServiceSettings(config.modelName(), modelDir, engine, config.jobQueueSize(),
                 System.currentTimeMillis() / 1000, config.toMap());
     }

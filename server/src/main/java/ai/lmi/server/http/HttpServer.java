@@ -36,7 +36,7 @@ public final class HttpServer implements AutoCloseable {
 
     /** The front end of an embedding model. */
     public HttpServer(HttpServerSettings settings, EmbeddingService service, ServerMetrics metrics) {
-        this(settings, ServerRoutes.embedding(service, metrics));
+        this(settings, ServerRoutes.embedding(service, metrics, settings.requestTimeout()));
     }
 
     private HttpServer(HttpServerSettings settings, RouteTable routes) {

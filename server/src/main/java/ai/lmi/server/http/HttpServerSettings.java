@@ -8,7 +8,7 @@ import java.time.Duration;
  *
  * @param port 0 picks a free port
  * @param maxPayloadBytes larger bodies get 413
- * @param requestTimeout a generation still running after this long is stopped with 504; zero: no limit
+ * @param requestTimeout a request not answered after this long gets 504 and its work is stopped; zero: no limit
  */
 public record HttpServerSettings(String bindAddress, int port, int maxPayloadBytes, Duration requestTimeout) {
 

@@ -37,13 +37,14 @@ final class ServerRoutes {
                         new UnsupportedTaskEndpoint(service, "Embeddings", Task.TEXT_GENERATION, Task.TEXT_EMBEDDING));
     }
 
-    static RouteTable embedding(EmbeddingService service, ServerMetrics metrics) {
-        EmbeddingEndpoint invocations = new EmbeddingEndpoint(service, metrics, new LmiEmbeddingRequestParser());
+    static RouteTable embedding(EmbeddingService service, ServerMetrics metrics, Duration requestTimeout) {
+        EmbeddingEndpoint invocations =
+                new EmbeddingEndpoint(service, metrics, new LmiEmbeddingRequestParser(), requestTimeout);
         return common(service, metrics)
                 .add(HttpMethod.POST, "/invocations", invocations)
                 .add(HttpMethod.POST, "/predictions/{model}", invocations)
                 .add(HttpMethod.POST, "/v1/embeddings",
-                        new EmbeddingEndpoint(service, metrics, new OpenAiEmbeddingRequestParser()))
+                        new EmbeddingEndpoint(service, metrics, new OpenAiEmbeddingRequestParser(), requestTimeout))
                 .add(HttpMethod.POST, "/v1/completions",
                         new UnsupportedTaskEndpoint(service, "Completions", Task.TEXT_EMBEDDING, Task.TEXT_GENERATION))
                 .add(HttpMethod.POST, "/v1/chat/completions", new UnsupportedTaskEndpoint(

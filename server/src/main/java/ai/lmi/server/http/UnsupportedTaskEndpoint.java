@@ -30,7 +30,7 @@ final class UnsupportedTaskEndpoint implements Endpoint {
     @Override
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
         throw ApiException.badRequest("model " + service.model().name() + " does not support the " + api
-                + " API: it serves option.task=" + served + ", and " + new QueryStringDecoder(request.uri()).path()
-                + " needs option.task=" + needed);
+                + " API: it serves option.task=" + served.configName() + ", and "
+                + new QueryStringDecoder(request.uri()).path() + " needs option.task=" + needed.configName());
     }
 }

@@ -1,6 +1,7 @@
 package ai.lmi.server.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.lmi.engines.embedding.DjlOfflineMode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ai.lmi.engines.embedding.MiniLmExample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every {@code curl} command in README.md's bash blocks succeeds against a server of the demo model. */
+/**
+ * Every {@code curl} command in README.md's bash blocks succeeds against a server of the demo model, or, in a block
+ * that lays out the MiniLM example, against a server of that embedding model.
+ */
 class ReadmeCurlExamplesTest {
 
     private static final String README_ADDRESS = "localhost:8080";
@@ -30,6 +34,10 @@ class ReadmeCurlExamplesTest {
     @TempDir
     static Path work;
     private static TestServer server;
+    private static TestServer embeddingServer;
+
+    /** A README command and whether its block serves the MiniLM example. */
+    record CurlCommand(String command, boolean embedding) {}
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +53,7 @@ class ReadmeCurlExamplesTest {
         assertEquals(0, process.exitValue(),
                 () -> "the demo model writer failed: " + read(work.resolve("demo-model.log")));
         server = TestServer.start(demo, "--option.kv_cache_bytes", "16m");
+        embeddingServer = TestServer.start(MiniLmExample.layOut(work.resolve("minilm")));
     }
 
     @AfterAll
@@ -52,23 +61,29 @@ class ReadmeCurlExamplesTest {
         if (server != null) {
             server.close();
         }
+        if (embeddingServer != null) {
+            embeddingServer.close();
+        }
     }
 
     @TestFactory
     Stream<DynamicTest> everyReadmeCurlCommandSucceeds() {
         Path readme = Path.of(System.getProperty("user.dir")).resolve("../README.md").normalize();
-        List<String> commands = curlCommands(read(readme));
+        List<CurlCommand> commands = curlCommands(read(readme));
         if (commands.isEmpty()) {
             fail(readme + " has no curl commands in ```bash blocks; its '## Try it' section should show how to call "
                     + "the server at http://" + README_ADDRESS);
         }
-        return commands.stream().map(command -> DynamicTest.dynamicTest(command, () -> run(command)));
+        assertTrue(commands.stream().anyMatch(CurlCommand::embedding),
+                "README.md shows the embedding example (./lmi fetch-example minilm) with curl commands");
+        return commands.stream().map(curl -> DynamicTest.dynamicTest(curl.command(),
+                () -> run(curl.command(), curl.embedding() ? embeddingServer : server)));
     }
 
     /** Runs one README command, pointed at the test server, with curl reporting failures and the status. */
-    private static void run(String command) throws Exception {
+    private static void run(String command, TestServer target) throws Exception {
         assertTrue(command.contains(README_ADDRESS), "the README's commands call " + README_ADDRESS + ": " + command);
-        String pointed = command.replace(README_ADDRESS, "127.0.0.1:" + server.port());
+        String pointed = command.replace(README_ADDRESS, "127.0.0.1:" + target.port());
         String checked = pointed.replaceFirst("^curl ", Matcher.quoteReplacement(
                 "curl --fail-with-body --show-error --max-time 60 -w '%{stderr}HTTP_STATUS %{http_code}\\n' "));
         Path out = Files.createTempFile(work, "curl", ".out");
@@ -85,15 +100,20 @@ class ReadmeCurlExamplesTest {
         assertEquals('2', status.group(1).charAt(0), report);
     }
 
-    /** Lines starting with {@code curl } inside ```bash fences; a trailing backslash continues a line. */
-    static List<String> curlCommands(String markdown) {
-        List<String> commands = new ArrayList<>();
+    /**
+     * Lines starting with {@code curl } inside ```bash fences; a trailing backslash continues a line. A block with
+     * {@code ./lmi fetch-example minilm} above its curl commands serves the embedding example.
+     */
+    static List<CurlCommand> curlCommands(String markdown) {
+        List<CurlCommand> commands = new ArrayList<>();
         boolean inBash = false;
+        boolean embeddingBlock = false;
         StringBuilder pending = new StringBuilder();
         for (String line : markdown.split("\n", -1)) {
             String trimmed = line.strip();
             if (trimmed.startsWith("```")) {
                 inBash = !inBash && trimmed.substring(3).strip().equals("bash");
+                embeddingBlock = false;
                 continue;
             }
             if (!inBash) {
@@ -105,8 +125,9 @@ class ReadmeCurlExamplesTest {
             }
             String command = pending.append(trimmed).toString();
             pending.setLength(0);
+            embeddingBlock |= command.startsWith("./lmi fetch-example minilm");
             if (command.startsWith("curl ")) {
-                commands.add(command);
+                commands.add(new CurlCommand(command, embeddingBlock));
             }
         }
         return commands;

@@ -3,6 +3,7 @@ package ai.lmi.server.openai;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ai.lmi.engines.embedding.MiniLmExample;
 import ai.lmi.server.LmiServer;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.config.ServingConfigLoader;
@@ -16,7 +17,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The official {@code openai} npm client ({@code tests/openai-client/check.mjs}) against an in-process server. */
+/**
+ * The official {@code openai} npm client against an in-process server: {@code tests/openai-client/check.mjs} against
+ * a generative model, {@code check-embeddings.mjs} against all-MiniLM-L6-v2.
+ */
 class OpenAiClientTest {
 
     private static final Path REPO = Path.of(System.getProperty("user.dir"), "..").normalize();
@@ -27,13 +31,23 @@ class OpenAiClientTest {
 
     @Test
     void officialClientRunsCompletionsChatAndStreaming() throws Exception {
-        installClient();
         Path pythonWorker = Path.of(requiredProperty("lmi.pythonWorker"));
-        Path model = generateDemoModel(pythonWorker);
+        runCheck("check.mjs", generateDemoModel(pythonWorker), pythonWorker);
+    }
+
+    @Test
+    void officialClientRunsEmbeddingsAsBase64AndFloats() throws Exception {
+        runCheck("check-embeddings.mjs", MiniLmExample.layOut(temp.resolve("all-MiniLM-L6-v2")),
+                Path.of(requiredProperty("lmi.pythonWorker")));
+    }
+
+    /** Serves {@code model} in-process and runs {@code script} of the client against it. */
+    private static void runCheck(String script, Path model, Path pythonWorker) throws Exception {
+        installClient();
         ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0"), Map.of());
         try (LmiServer server = new LmiServer(config, model, pythonWorker)) {
             int port = server.start();
-            ExternalProcess check = run(List.of("node", "check.mjs", "http://127.0.0.1:" + port + "/v1",
+            ExternalProcess check = run(List.of("node", script, "http://127.0.0.1:" + port + "/v1",
                     config.modelName()), CLIENT_DIR, Map.of(), Duration.ofMinutes(2), "node");
             assertTrue(check.succeeded(), check::describe);
         }
