@@ -54,9 +54,12 @@ final class ConfigKeys {
     /** Inputs per forward pass of the embedding engine. */
     static final ConfigKey<Integer> BATCH_SIZE =
             new ConfigKey<>("option.batch_size", Integer.class, ValueParsers.positiveInteger(), "32");
-    /** Milliseconds the embedding batcher waits for more inputs while a batch is not full. */
+    /**
+     * Milliseconds the embedding batcher waits for more inputs while a batch is not full. 0 by default: batches
+     * still form from what queues while one runs, and any wait measured slower (docs/benchmarks.md).
+     */
     static final ConfigKey<Integer> MAX_BATCH_DELAY =
-            new ConfigKey<>("option.max_batch_delay", Integer.class, ValueParsers.integer(0, 60000), "5");
+            new ConfigKey<>("option.max_batch_delay", Integer.class, ValueParsers.integer(0, 60000), "0");
     static final ConfigKey<Integer> JOB_QUEUE_SIZE =
             new ConfigKey<>("job_queue_size", Integer.class, ValueParsers.positiveInteger(), "1000");
     /** Unset: derived from the model directory's name. */

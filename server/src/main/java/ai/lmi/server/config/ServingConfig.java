@@ -128,7 +128,7 @@ public final class ServingConfig {
         return value(ConfigKeys.BATCH_SIZE);
     }
 
-    /** {@code option.max_batch_delay}: how long the embedding batcher waits to fill a batch, default 5 ms. */
+    /** {@code option.max_batch_delay}: how long the embedding batcher waits to fill a batch, default 0. */
     public Duration maxBatchDelay() {
         return Duration.ofMillis(value(ConfigKeys.MAX_BATCH_DELAY));
     }

@@ -45,7 +45,7 @@ class ServingConfigLoaderTest {
         assertTrue(config.normalize());
         assertFalse(config.truncate());
         assertEquals(32, config.batchSize());
-        assertEquals(Duration.ofMillis(5), config.maxBatchDelay());
+        assertEquals(Duration.ZERO, config.maxBatchDelay());
         assertEquals(1000, config.jobQueueSize());
         assertEquals("model", config.modelName());
         assertEquals(8080, config.port());
@@ -77,7 +77,7 @@ class ServingConfigLoaderTest {
                 "--option.normalize", "false",
                 "--option.truncate", "true",
                 "--option.batch_size", "8",
-                "--option.max_batch_delay", "0",
+                "--option.max_batch_delay", "20",
                 "--job_queue_size", "10",
                 "--model_name", "llama",
                 "--port", "9090",
@@ -105,7 +105,7 @@ class ServingConfigLoaderTest {
         assertFalse(config.normalize());
         assertTrue(config.truncate());
         assertEquals(8, config.batchSize());
-        assertEquals(Duration.ZERO, config.maxBatchDelay());
+        assertEquals(Duration.ofMillis(20), config.maxBatchDelay());
         assertEquals(10, config.jobQueueSize());
         assertEquals("llama", config.modelName());
         assertEquals(9090, config.port());

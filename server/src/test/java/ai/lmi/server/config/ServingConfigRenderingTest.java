@@ -37,7 +37,7 @@ class ServingConfigRenderingTest {
         expected.put("option.normalize", entry(true, "default"));
         expected.put("option.truncate", entry(false, "default"));
         expected.put("option.batch_size", entry(32, "default"));
-        expected.put("option.max_batch_delay", entry(5, "default"));
+        expected.put("option.max_batch_delay", entry(0, "default"));
         expected.put("job_queue_size", entry(1000, "default"));
         expected.put("model_name", entry("llama", "derived from option.model_id"));
         expected.put("port", entry(9000, "command line"));
@@ -74,7 +74,7 @@ class ServingConfigRenderingTest {
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
                 + "option.python_executable=null (default), option.pooling=mean (default), "
                 + "option.normalize=true (default), option.truncate=false (default), "
-                + "option.batch_size=32 (default), option.max_batch_delay=5 (default), job_queue_size=1000 (default), "
+                + "option.batch_size=32 (default), option.max_batch_delay=0 (default), job_queue_size=1000 (default), "
                 + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
                 + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
                 + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default)", line);
