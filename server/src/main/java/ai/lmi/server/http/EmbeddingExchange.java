@@ -6,6 +6,7 @@ import ai.lmi.server.api.ErrorType;
 import ai.lmi.server.api.PreparedEmbedding;
 import ai.lmi.server.embedding.EmbeddingHandle;
 import ai.lmi.server.metrics.ServerMetrics;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One embedding request's response: the engine's answer, or 504 when {@code timeout} (unless zero) passes first,
  * which cancels the embedding. Both run on the connection's event loop, so whichever comes first is written and
- * counted in {@code lmi_requests_total}, and the other is dropped.
+ * counted in {@code lmi_requests_total}, and the other is dropped. A client that closes the connection first
+ * cancels the embedding too, so that its inputs not yet run are dropped.
  */
 final class EmbeddingExchange {
 
@@ -29,6 +31,7 @@ final class EmbeddingExchange {
     private final ServerMetrics metrics;
     private final Duration timeout;
     private final PreparedEmbedding prepared;
+    private final ChannelFutureListener cancelOnClose = closed -> this.embedding.cancel();
     private EmbeddingHandle embedding;
     private ScheduledFuture<?> deadline;
     /** Set once the response went out or the client was found gone; a late answer is dropped. */
@@ -44,7 +47,12 @@ final class EmbeddingExchange {
     /** Called on the event loop right after the embedding was submitted. */
     void begin(EmbeddingHandle submitted) {
         this.embedding = submitted;
-        if (!timeout.isZero() && !ended) {
+        if (ended) {
+            return;
+        }
+        // Fires at once if the channel is already closed; the cancelled embedding's answer then counts it as 499.
+        ctx.channel().closeFuture().addListener(cancelOnClose);
+        if (!timeout.isZero()) {
             deadline = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
@@ -54,10 +62,7 @@ final class EmbeddingExchange {
         if (ended) {
             return;
         }
-        ended = true;
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
+        end();
         if (!ctx.channel().isActive()) {
             metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
             return;
@@ -81,7 +86,7 @@ final class EmbeddingExchange {
         if (ended || !embedding.cancel()) {
             return;
         }
-        ended = true;
+        end();
         if (!ctx.channel().isActive()) {
             metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
             return;
@@ -89,6 +94,14 @@ final class EmbeddingExchange {
         HttpResponses.sendError(ctx, new ApiException(ErrorType.GATEWAY_TIMEOUT, "the request did not finish within "
                 + "request_timeout_s=" + timeout.toSeconds() + " s; its inputs not yet embedded were dropped"));
         metrics.countRequest(ErrorType.GATEWAY_TIMEOUT.code());
+    }
+
+    private void end() {
+        ended = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        ctx.channel().closeFuture().removeListener(cancelOnClose);
     }
 
     private void fail(Throwable error) {

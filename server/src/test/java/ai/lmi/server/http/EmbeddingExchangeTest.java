@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The race between an embedding's answer and request_timeout_s, on an embedded channel's event loop. */
+/** The races between an embedding's answer, request_timeout_s and the client closing, on an embedded event loop. */
 class EmbeddingExchangeTest {
 
     private static final List<Embedding> ANSWER = List.of(new Embedding(new float[] {0.6f, 0.8f}, 3));
@@ -81,6 +81,28 @@ class EmbeddingExchangeTest {
         assertEquals(200, response.status().code());
         assertEquals(1, metrics.requestCount(200));
         assertEquals(0, metrics.requestCount(504));
+    }
+
+    @Test
+    void aClientThatClosesCancelsTheEmbeddingAndIsCountedAs499() {
+        exchange.begin(this::cancelWhileRunning);
+        channel.close();
+        assertEquals(1, cancels.get(), "closing the connection cancels the embedding at once");
+
+        exchange.answer(null, new CancellationException());
+        assertNull(channel.readOutbound());
+        assertEquals(1, metrics.requestCount(ServerMetrics.CLIENT_CLOSED_REQUEST));
+        assertEquals(0, metrics.requestCount(200) + metrics.requestCount(500) + metrics.requestCount(504));
+    }
+
+    @Test
+    void closingAfterTheAnswerCancelsNothing() {
+        exchange.begin(this::cancelWhileRunning);
+        exchange.answer(ANSWER, null);
+        channel.close();
+
+        assertEquals(0, cancels.get());
+        assertEquals(1, metrics.requestCount(200));
     }
 
     /** An embedding still running: the cancel succeeds. */
