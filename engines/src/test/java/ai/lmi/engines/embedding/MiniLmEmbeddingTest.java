@@ -106,6 +106,17 @@ class MiniLmEmbeddingTest {
     }
 
     @Test
+    void aSentenceGetsTheSameVectorAloneAndInOneRequestOf16() throws Exception {
+        int before = observer.batches.size();
+        List<Embedding> batched = engine.embed(Sentences.MIXED).get();
+        assertEquals(16, observer.batches.get(before).inputs(), "one batch held all 16: " + observer.batches);
+        for (int i = 0; i < Sentences.MIXED.size(); i++) {
+            double diff = Vectors.maxAbsDiff(alone(engine, Sentences.MIXED.get(i)), batched.get(i).vector());
+            assertTrue(diff <= SAME, Sentences.MIXED.get(i) + " differs by " + diff);
+        }
+    }
+
+    @Test
     void concurrentRequestsOfMixedLengthsGetTheirOwnVectors() throws Exception {
         List<List<String>> requests = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
