@@ -87,13 +87,15 @@ cmd_test() {
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
 }
 
-# Builds the server and bench jars when either is missing or older than any source (engines/ is in both).
+# Builds the server and bench jars when either is missing or older than any of its sources (the server's
+# include engines/, whose classes it runs).
 build_jars() {
-  local module jar
+  local module jar sources
   for module in server bench; do
     jar="$ROOT/$module/target/lmi-$module.jar"
-    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/engines/pom.xml" "$ROOT/engines/src/main" \
-        "$ROOT/$module/pom.xml" "$ROOT/$module/src/main" -newer "$jar" -print -quit)" ]; then
+    sources=("$ROOT/pom.xml" "$ROOT/$module/pom.xml" "$ROOT/$module/src/main")
+    [ "$module" = server ] && sources+=("$ROOT/engines/pom.xml" "$ROOT/engines/src/main")
+    if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar" -print -quit)" ]; then
       log "building the server and the bench tool (mvn package)"
       (cd "$ROOT" && mvn -B -q -ntp -DskipTests package) >&2
       return
