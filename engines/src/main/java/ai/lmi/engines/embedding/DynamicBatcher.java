@@ -134,24 +134,23 @@ final class DynamicBatcher {
 
     private void runBatch(List<Row> batch) {
         List<long[]> ids = batch.stream().map(Row::ids).toList();
-        float[][] vectors;
-        long start = System.nanoTime();
         try {
-            vectors = encoder.encode(ids);
+            long start = System.nanoTime();
+            float[][] vectors = encoder.encode(ids);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            try {
+                observer.batchRan(batch.size(), encoder.computedTokens(ids), seconds);
+            } catch (RuntimeException e) {
+                LOG.warn("the batch observer failed", e);
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).job().complete(batch.get(i).index(), vectors[i]);
+            }
         } catch (RuntimeException | Error e) {
-            // Errors too (an OutOfMemoryError from one large batch): the thread must live on for the other jobs.
+            // Errors too (an OutOfMemoryError from one large batch, in the forward pass or after it): the thread
+            // must live on for the other jobs. A job completed before the failure keeps its answer.
             LOG.error("an embedding batch of {} inputs failed", batch.size(), e);
             batch.forEach(row -> row.job().future().completeExceptionally(e));
-            return;
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        try {
-            observer.batchRan(batch.size(), encoder.computedTokens(ids), seconds);
-        } catch (RuntimeException e) {
-            LOG.warn("the batch observer failed", e);
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).job().complete(batch.get(i).index(), vectors[i]);
         }
     }
 

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddingEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingEngine.class);
+    /** The load-time forward pass's input: not empty, since a tokenizer that adds no special tokens makes "" no row. */
+    private static final String PROBE_TEXT = "hello";
 
     private final EmbeddingTokenizer tokenizer;
     private final Encoder encoder;
@@ -91,7 +93,7 @@ public final class EmbeddingEngine implements AutoCloseable {
     /** Runs one forward pass: learns the dimension, checks the model's output, and warms the engine up. */
     private static int dimension(Encoder encoder, EmbeddingTokenizer tokenizer, Path modelFile) throws IOException {
         try {
-            return encoder.encode(tokenizer.encode(List.of("")))[0].length;
+            return encoder.encode(tokenizer.encode(List.of(PROBE_TEXT)))[0].length;
         } catch (RuntimeException e) {
             throw new IOException(modelFile + " does not run as an embedding model: " + e.getMessage(), e);
         }
@@ -104,6 +106,7 @@ public final class EmbeddingEngine implements AutoCloseable {
      * the batch that held one of them failed; keep work done in its dependent stages short.
      *
      * @throws InputTooLongException if a text is longer than max_model_len and truncation is off
+     * @throws NoTokensException if a text has no tokens (a tokenizer that adds no special tokens, a text it drops)
      * @throws IllegalStateException once {@link #drain} or {@link #close} began
      */
     public CompletableFuture<List<Embedding>> embed(List<String> texts) {

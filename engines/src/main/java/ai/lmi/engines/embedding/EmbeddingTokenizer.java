@@ -49,12 +49,16 @@ final class EmbeddingTokenizer implements AutoCloseable {
      * One row of token ids per text, in order.
      *
      * @throws InputTooLongException for the first text longer than maxModelLen when truncation is off
+     * @throws NoTokensException for the first text that has no tokens at all
      */
     List<long[]> encode(List<String> texts) {
         Encoding[] encodings = whole.batchEncode(texts);
         List<long[]> rows = new ArrayList<>(encodings.length);
         for (int i = 0; i < encodings.length; i++) {
             long[] ids = encodings[i].getIds();
+            if (ids.length == 0) {
+                throw new NoTokensException(i);
+            }
             if (ids.length > maxModelLen) {
                 if (truncating == null) {
                     throw new InputTooLongException(i, ids.length, maxModelLen);

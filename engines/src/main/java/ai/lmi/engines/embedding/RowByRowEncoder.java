@@ -2,10 +2,12 @@ package ai.lmi.engines.embedding;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs each row of a batch as its own unpadded forward pass, several at a time, for models whose output for a row
@@ -34,22 +36,30 @@ final class RowByRowEncoder implements Encoder {
 
     @Override
     public float[][] encode(List<long[]> batch) {
-        List<Future<float[]>> pending = new ArrayList<>(batch.size());
+        List<Callable<float[]>> tasks = new ArrayList<>(batch.size());
         for (long[] row : batch) {
-            pending.add(rows.submit(() -> encoder.encode(List.of(row))[0]));
+            tasks.add(() -> encoder.encode(List.of(row))[0]);
         }
-        float[][] vectors = new float[batch.size()][];
+        List<Future<float[]>> done;
         try {
-            for (int i = 0; i < vectors.length; i++) {
-                vectors[i] = pending.get(i).get();
-            }
-        } catch (ExecutionException e) {
-            pending.forEach(f -> f.cancel(false));
-            throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
+            // Waits for every row, even once one failed: the model may be closed as soon as this returns, and
+            // ONNX Runtime crashes the JVM when its session is closed under a running row.
+            done = rows.invokeAll(tasks);
         } catch (InterruptedException e) {
-            pending.forEach(f -> f.cancel(false));
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the batch ran", e);
+        }
+        float[][] vectors = new float[batch.size()][];
+        for (int i = 0; i < vectors.length; i++) {
+            try {
+                vectors[i] = done.get(i).get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                // Not reached: invokeAll returned, so every row is done.
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the batch ran", e);
+            }
         }
         return vectors;
     }
@@ -62,6 +72,18 @@ final class RowByRowEncoder implements Encoder {
     @Override
     public void close() {
         rows.shutdownNow();
+        // A row left running (its batch was interrupted) must not find its model closed.
+        boolean interrupted = false;
+        while (!rows.isTerminated()) {
+            try {
+                rows.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         encoder.close();
     }
 }

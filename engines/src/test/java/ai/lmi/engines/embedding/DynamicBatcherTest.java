@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 /** The batching policy alone, over an encoder whose vector for a row is {length, first id}. */
 class DynamicBatcherTest {
 
-    /** Computes {length, first id} per row; fails a batch holding a row that starts with -1; can hold batches. */
+    /**
+     * Computes {length, first id} per row; fails a batch holding a row that starts with -1, and runs out of memory
+     * counting the tokens of one holding a row that starts with -2; can hold batches.
+     */
     private static final class ArithmeticEncoder implements Encoder {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch entered = new CountDownLatch(1);
@@ -45,6 +48,9 @@ class DynamicBatcherTest {
 
         @Override
         public int computedTokens(List<long[]> rows) {
+            if (rows.stream().anyMatch(row -> row[0] == -2)) {
+                throw new OutOfMemoryError("after the forward pass");
+            }
             return rows.size() * rows.stream().mapToInt(row -> row.length).max().orElse(0);
         }
 
@@ -115,6 +121,19 @@ class DynamicBatcherTest {
         assertArrayEquals(new float[] {3, 1}, good.future().get(10, TimeUnit.SECONDS).get(0).vector());
         ExecutionException e = assertThrows(ExecutionException.class, () -> bad.future().get(10, TimeUnit.SECONDS));
         assertEquals("row 0 is bad", e.getCause().getMessage());
+        assertArrayEquals(new float[] {3, 2}, after.future().get(10, TimeUnit.SECONDS).get(0).vector());
+        batcher.stop();
+    }
+
+    @Test
+    void anErrorAfterTheForwardPassFailsOnlyItsBatchAndTheThreadLivesOn() throws Exception {
+        DynamicBatcher batcher = new DynamicBatcher(new ArithmeticEncoder(), 1, Duration.ZERO, BatchObserver.NONE);
+        EmbeddingJob failing = job(-2);
+        EmbeddingJob after = job(2);
+        List.of(failing, after).forEach(batcher::submit);
+        ExecutionException e =
+                assertThrows(ExecutionException.class, () -> failing.future().get(10, TimeUnit.SECONDS));
+        assertSame(OutOfMemoryError.class, e.getCause().getClass());
         assertArrayEquals(new float[] {3, 2}, after.future().get(10, TimeUnit.SECONDS).get(0).vector());
         batcher.stop();
     }

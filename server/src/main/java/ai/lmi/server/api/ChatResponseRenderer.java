@@ -17,22 +17,12 @@ final class ChatResponseRenderer implements ResponseRenderer {
 
     @Override
     public JsonNode render(List<GeneratedToken> tokens, GenerationResult result) {
-        ObjectNode body = Json.object();
-        body.put("id", output.id());
-        body.put("object", "chat.completion");
-        body.put("created", output.created());
-        body.put("model", output.model());
-        ObjectNode choice = body.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
+        ObjectNode message = Json.object();
         message.put("role", "assistant");
         message.put("content", result.text());
-        if (output.logprobs()) {
-            choice.set("logprobs", ChatLogprobs.of(tokens, output.tokenText()));
-        } else {
-            choice.putNull("logprobs");
-        }
-        choice.put("finish_reason", OpenAiFields.finishReason(result.finishReason()));
+        JsonNode logprobs = output.logprobs() ? ChatLogprobs.of(tokens, output.tokenText()) : null;
+        ObjectNode body = new OpenAiEnvelope(output.id(), "chat.completion", output.created(), output.model())
+                .withChoice("message", message, logprobs, OpenAiFields.finishReason(result.finishReason()));
         body.set("usage", OpenAiFields.usage(result.promptTokens(), result.generatedTokens()));
         return body;
     }

@@ -3,7 +3,6 @@ package ai.lmi.server.api;
 import ai.lmi.server.generation.GeneratedToken;
 import ai.lmi.server.generation.GenerationResult;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
@@ -15,9 +14,13 @@ import java.util.List;
 final class ChatStreamRenderer implements StreamRenderer {
 
     private final ChatOutput output;
+    private final OpenAiStreamChunks chunks;
 
     ChatStreamRenderer(ChatOutput output) {
         this.output = output;
+        this.chunks = new OpenAiStreamChunks(
+                new OpenAiEnvelope(output.id(), "chat.completion.chunk", output.created(), output.model()),
+                "delta", output.includeUsage());
     }
 
     @Override
@@ -30,7 +33,7 @@ final class ChatStreamRenderer implements StreamRenderer {
         ObjectNode delta = Json.object();
         delta.put("role", "assistant");
         delta.put("content", "");
-        return ServerSentEvents.data(chunk(delta, null, null));
+        return chunks.chunk(delta, null, null);
     }
 
     @Override
@@ -41,48 +44,16 @@ final class ChatStreamRenderer implements StreamRenderer {
         ObjectNode delta = Json.object();
         delta.put("content", token.text());
         JsonNode logprobs = output.logprobs() ? ChatLogprobs.of(List.of(token), output.tokenText()) : null;
-        return ServerSentEvents.data(chunk(delta, logprobs, null));
+        return chunks.chunk(delta, logprobs, null);
     }
 
     @Override
     public String finish(GenerationResult result) {
-        String last = ServerSentEvents.data(
-                chunk(Json.object(), null, OpenAiFields.finishReason(result.finishReason())));
-        if (output.includeUsage()) {
-            ObjectNode usage = header();
-            usage.putArray("choices");
-            usage.set("usage", OpenAiFields.usage(result.promptTokens(), result.generatedTokens()));
-            last += ServerSentEvents.data(usage);
-        }
-        return last + ServerSentEvents.DONE;
+        return chunks.finish(Json.object(), result);
     }
 
     @Override
     public String error(String message) {
-        ObjectNode chunk = chunk(Json.object(), null, "error");
-        chunk.set("error", OpenAiFields.streamError(message));
-        return ServerSentEvents.data(chunk) + ServerSentEvents.DONE;
-    }
-
-    private ObjectNode chunk(ObjectNode delta, JsonNode logprobs, String finishReason) {
-        ObjectNode chunk = header();
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.set("logprobs", logprobs == null ? NullNode.getInstance() : logprobs);
-        choice.put("finish_reason", finishReason);
-        if (output.includeUsage()) {
-            chunk.putNull("usage");
-        }
-        return chunk;
-    }
-
-    private ObjectNode header() {
-        ObjectNode chunk = Json.object();
-        chunk.put("id", output.id());
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", output.created());
-        chunk.put("model", output.model());
-        return chunk;
+        return chunks.error(Json.object(), message);
     }
 }

@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The texts of an embedding request, read from one field: a string, or a non-empty list of strings, none empty.
+ * The texts of an embedding request, read from one field: a string, or a list of 1 to {@value #MAX_TEXTS} strings,
+ * none empty.
  *
  * @param field the field they came from, e.g. {@code input}
  * @param single true when the field held one string rather than a list
@@ -14,6 +15,11 @@ public record EmbeddingInput(String field, List<String> texts, boolean single) {
 
     /// what a number or a list in place of a text gets told: OpenAI also takes token ids there, this server does not
     private static final String NOT_TOKEN_IDS = "a string (token-id input is not supported; send text)";
+    /**
+     * OpenAI's limit. Without one, a 6 MiB body of short strings is over a million inputs, tokenized on an event
+     * loop (seconds) and run as one request ahead of every other client's.
+     */
+    public static final int MAX_TEXTS = 2048;
 
     static EmbeddingInput read(FieldReader body, String field) {
         JsonNode value = body.get(field);
@@ -28,6 +34,10 @@ public record EmbeddingInput(String field, List<String> texts, boolean single) {
         }
         if (value.isEmpty()) {
             throw ApiException.badRequest(field + " must not be an empty list");
+        }
+        if (value.size() > MAX_TEXTS) {
+            throw ApiException.badRequest(field + " has " + value.size() + " texts; at most " + MAX_TEXTS
+                    + " may go in one request");
         }
         List<String> texts = new ArrayList<>(value.size());
         for (int i = 0; i < value.size(); i++) {

@@ -92,6 +92,7 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
      *     requests in flight
      * @throws ai.lmi.engines.embedding.InputTooLongException when an input is over max_model_len and
      *     option.truncate is off
+     * @throws ai.lmi.engines.embedding.NoTokensException when an input has no tokens at all
      */
     public EmbeddingHandle embed(List<String> texts, Executor answerOn, BiConsumer<List<Embedding>, Throwable> answer)
             throws ServiceUnavailableException {
@@ -118,7 +119,8 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
             // close() after a drain that timed out: the engine takes no more work.
             inFlight.decrementAndGet();
             throw new ServiceUnavailableException("the server is shutting down", RETRY_AFTER_SECONDS);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An input over max_model_len, or tokenizing a huge request ran out of memory: nothing is in flight.
             inFlight.decrementAndGet();
             throw e;
         }

@@ -1,6 +1,7 @@
 package ai.lmi.server.http;
 
 import ai.lmi.engines.embedding.InputTooLongException;
+import ai.lmi.engines.embedding.NoTokensException;
 import ai.lmi.server.api.ApiException;
 import ai.lmi.server.api.EmbeddingParser;
 import ai.lmi.server.api.FieldReader;
@@ -38,6 +39,9 @@ final class EmbeddingEndpoint extends ModelEndpoint<EmbeddingService> {
         } catch (InputTooLongException e) {
             throw ApiException.badRequest(prepared.input().fieldOf(e.index()) + " has " + e.tokens() + " tokens, "
                     + "more than max_model_len " + e.maxModelLen() + "; shorten it or set option.truncate=true");
+        } catch (NoTokensException e) {
+            throw ApiException.badRequest(prepared.input().fieldOf(e.index()) + " has no tokens: the model's "
+                    + "tokenizer keeps none of its characters and adds no special tokens");
         }
     }
 }

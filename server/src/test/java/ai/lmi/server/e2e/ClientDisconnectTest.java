@@ -4,27 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A client that hangs up mid-generation cancels it: its KV-cache blocks go back to the pool. */
-class ClientDisconnectTest {
+class ClientDisconnectTest extends TinyLlamaServerTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final String BLOCKS_USED = "lmi_kv_cache_blocks_used";
     private static final String CLIENT_CLOSED = "status=\"499\"";
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.tinyLlamaServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** A 100-token prompt and as many new tokens as fit: a generation that outlasts what the test does with it. */
     private static String longGeneration(boolean stream) {

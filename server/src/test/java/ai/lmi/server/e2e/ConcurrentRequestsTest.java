@@ -8,25 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** 32 greedy requests of mixed prompt lengths and max_tokens, sent at once, each return what they return alone. */
-class ConcurrentRequestsTest {
+class ConcurrentRequestsTest extends TinyLlamaServerTest {
 
     private static final int REQUESTS = 32;
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.tinyLlamaServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void concurrentGreedyRequestsEachReturnWhatTheyReturnAlone() {

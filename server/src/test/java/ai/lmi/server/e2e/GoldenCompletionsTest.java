@@ -6,25 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Greedy {@code /v1/completions} over a real socket reproduces tiny-llama's golden tokens, text and top-5 logprobs. */
-class GoldenCompletionsTest {
+class GoldenCompletionsTest extends TinyLlamaServerTest {
 
     private static final double LOGPROB_TOLERANCE = 2e-3;
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.tinyLlamaServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void everyGoldenCaseGivesItsTokensTextAndTopLogprobs() {

@@ -3,7 +3,11 @@ package ai.lmi.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.engines.embedding.MiniLmExample;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -49,6 +53,8 @@ class MalformedEmbeddingRequestsTest {
                 bad(openAi, "{\"input\": null}", 400, "input is required"),
                 bad(openAi, "{\"input\": \"\"}", 400, "input must not be empty"),
                 bad(openAi, "{\"input\": []}", 400, "input must not be an empty list"),
+                bad(openAi, "{\"input\": [" + "\"hi\", ".repeat(2048) + "\"hi\"]}", 400,
+                        "input has 2049 texts; at most 2048 may go in one request"),
                 bad(openAi, "{\"input\": 5}", 400, "input must be a string or a list of strings, got 5"),
                 bad(openAi, "{\"input\": {\"text\": \"hi\"}}", 400, "input must be a string or a list of strings"),
                 bad(openAi, "{\"input\": [\"hi\", 5]}", 400, "input[1] " + tokenIds + ", got 5"),
@@ -104,6 +110,28 @@ class MalformedEmbeddingRequestsTest {
 
             assertEquals(MiniLm.DIMENSION, response.get("data").get(0).get("embedding").size());
             assertEquals(MiniLm.MAX_MODEL_LEN, response.get("usage").get("prompt_tokens").asInt());
+        }
+    }
+
+    @Test
+    void withATokenizerThatAddsNoSpecialTokensATextOfNoTokensIsRefusedNamingIt() throws IOException {
+        // As GPT-2- and Qwen2-style tokenizers of last-token-pooled embedding models do; before, such a model did not
+        // even load, its start-up forward pass of "" pooling zero tokens.
+        Path model = MiniLmExample.layOut(work.resolve("no-special-tokens"));
+        File tokenizerJson = model.resolve("tokenizer.json").toFile();
+        ObjectNode tokenizer = (ObjectNode) TestServer.JSON.readTree(tokenizerJson);
+        tokenizer.putNull("post_processor");
+        TestServer.JSON.writeValue(tokenizerJson, tokenizer);
+
+        try (TestServer lastToken = TestServer.start(model, "--option.pooling", "last")) {
+            assertError(lastToken.post("/v1/embeddings", "{\"input\": [\"hello\", \" \\t \"]}"), 400,
+                    "input[1] has no tokens: the model's tokenizer keeps none of its characters and adds no special "
+                            + "tokens");
+            assertError(lastToken.post("/invocations", "{\"inputs\": \" \"}"), 400, "inputs has no tokens");
+
+            JsonNode response = lastToken.postOk("/v1/embeddings", "{\"input\": [\"hello world\", \"hello\"]}");
+            assertEquals(3, response.get("usage").get("prompt_tokens").asInt(), "hello world, hello: nothing added");
+            assertEquals(MiniLm.DIMENSION, response.get("data").get(1).get("embedding").size());
         }
     }
 

@@ -8,24 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Streamed responses, LMI JSON lines and OpenAI server-sent events, carry exactly the non-streamed text. */
-class StreamingTest {
-
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.tinyLlamaServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+class StreamingTest extends TinyLlamaServerTest {
 
     @Test
     void lmiJsonLinesConcatenateToTheNonStreamedTextAndEndWithDetails() {

@@ -18,25 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code kill -9} of the worker mid-generation: in-flight requests fail, /ping goes 503 then 200, serving resumes. */
-class WorkerCrashTest {
+class WorkerCrashTest extends TinyLlamaServerTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.tinyLlamaServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void inFlightRequestsFailThenTheServerRestartsItsWorkerAndServesAgain() throws IOException {
@@ -57,7 +44,7 @@ class WorkerCrashTest {
         assertTrue(firstLine.startsWith("{\"token\""), firstLine);
 
         ProcessHandle worker = onlyWorker();
-        CompletableFuture<List<Integer>> pings = CompletableFuture.supplyAsync(WorkerCrashTest::pingUntilBackUp);
+        CompletableFuture<List<Integer>> pings = CompletableFuture.supplyAsync(this::pingUntilBackUp);
         assertTrue(worker.destroyForcibly(), "SIGKILL to the worker " + worker.pid());
 
         HttpResponse<String> failed = whole.join();
@@ -102,7 +89,7 @@ class WorkerCrashTest {
     }
 
     /** /ping statuses from now until it answers 200 after having answered 503. */
-    private static List<Integer> pingUntilBackUp() {
+    private List<Integer> pingUntilBackUp() {
         List<Integer> statuses = new ArrayList<>();
         TestServer.await("/ping to answer 503 and then 200", DEADLINE, () -> {
             statuses.add(server.get("/ping").statusCode());
@@ -111,7 +98,7 @@ class WorkerCrashTest {
         return statuses;
     }
 
-    private static BufferedReader open(HttpRequest request) {
+    private BufferedReader open(HttpRequest request) {
         HttpResponse<InputStream> response = server.sendStreaming(request);
         assertEquals(200, response.statusCode());
         return new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
