@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.LmiServer;
-import ai.lmi.server.config.ServingConfigLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -14,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,16 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchEndToEndTest {
 
     private static final Path TINY_LLAMA = Path.of(System.getProperty("lmi.testdata"), "tiny-llama");
-    private static LmiServer server;
+    private static InProcessServer server;
     private static String url;
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = new LmiServer(ServingConfigLoader.load(List.of("--model", TINY_LLAMA.toString(), "--port", "0",
-                "--bind_address", "127.0.0.1", "--worker_startup_timeout_s", "120",
-                "--option.kv_cache_bytes", "16m"), Map.of()),
-                TINY_LLAMA, Path.of(System.getProperty("lmi.pythonWorker")));
-        url = "http://127.0.0.1:" + server.start();
+        server = InProcessServer.start(TINY_LLAMA, "--worker_startup_timeout_s", "120",
+                "--option.kv_cache_bytes", "16m");
+        url = server.url();
     }
 
     @AfterAll

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.engines.embedding.MiniLmExample;
-import ai.lmi.server.LmiServer;
-import ai.lmi.server.config.ServingConfigLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,15 +25,14 @@ class EmbeddingsEndToEndTest {
     @TempDir
     static Path work;
     private static Path model;
-    private static LmiServer server;
+    private static InProcessServer server;
     private static String url;
 
     @BeforeAll
     static void startServer() throws Exception {
         model = MiniLmExample.layOut(work.resolve("all-MiniLM-L6-v2"));
-        server = new LmiServer(ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0",
-                "--bind_address", "127.0.0.1"), Map.of()), model, Path.of(System.getProperty("lmi.pythonWorker")));
-        url = "http://127.0.0.1:" + server.start();
+        server = InProcessServer.start(model);
+        url = server.url();
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import ai.lmi.engines.embedding.Embedding;
 import ai.lmi.engines.embedding.EmbeddingEngine;
 import ai.lmi.server.generation.ServiceUnavailableException;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.model.InFlightRequests;
 import ai.lmi.server.model.ModelDescription;
 import ai.lmi.server.model.ModelRuntime;
 import ai.lmi.server.model.ModelService;
@@ -12,10 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The served embedding model: loads the DJL embedding engine, admits up to {@code job_queue_size} requests, and
@@ -24,15 +22,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddingService implements ModelService, ModelRuntime {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddingService.class);
-    private static final Duration DRAIN_POLL = Duration.ofMillis(20);
     /// what a client is told to wait while the model loads or the server shuts down
     private static final int RETRY_AFTER_SECONDS = 5;
 
     private final EmbeddingServiceSettings settings;
     private final ServerMetrics metrics;
-    /// accepted and not yet answered: what job_queue_size limits and drain() waits for
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /// counted until answered, so that drain() waits for the answers, not only the vectors
+    private final InFlightRequests inFlight = new InFlightRequests();
     /// null until loaded
     private volatile EmbeddingEngine engine;
     /// set by drain(): no new requests, while those accepted are answered
@@ -100,32 +96,21 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
         if (current == null) {
             throw new ServiceUnavailableException("the model is not ready: it is loading", RETRY_AFTER_SECONDS);
         }
-        // Counted before the shutdown check, which drain() makes in the opposite order: either drain() waits for
-        // this request, or this request sees the shutdown.
-        int accepted = inFlight.incrementAndGet();
-        if (isShuttingDown()) {
-            inFlight.decrementAndGet();
-            throw new ServiceUnavailableException("the server is shutting down", RETRY_AFTER_SECONDS);
-        }
-        if (accepted > settings.jobQueueSize()) {
-            inFlight.decrementAndGet();
-            throw new ServiceUnavailableException(
-                    "the job queue is full (job_queue_size " + settings.jobQueueSize() + ")", 1);
-        }
+        inFlight.admit(this::isShuttingDown, settings.jobQueueSize());
         CompletableFuture<List<Embedding>> embeddings;
         try {
             embeddings = current.embed(texts);
         } catch (IllegalStateException e) {
             // close() after a drain that timed out: the engine takes no more work.
-            inFlight.decrementAndGet();
+            inFlight.done();
             throw new ServiceUnavailableException("the server is shutting down", RETRY_AFTER_SECONDS);
         } catch (RuntimeException | Error e) {
             // An input over max_model_len, or tokenizing a huge request ran out of memory: nothing is in flight.
-            inFlight.decrementAndGet();
+            inFlight.done();
             throw e;
         }
         // Counted down after the answer ran, or failed to be scheduled: drain() must not miss either.
-        embeddings.whenCompleteAsync(answer, answerOn).whenComplete((ignored, error) -> inFlight.decrementAndGet());
+        embeddings.whenCompleteAsync(answer, answerOn).whenComplete((ignored, error) -> inFlight.done());
         // The batcher skips the inputs of a cancelled job that it has not run yet.
         return () -> embeddings.cancel(false);
     }
@@ -134,22 +119,11 @@ public final class EmbeddingService implements ModelService, ModelRuntime {
     public boolean drain(Duration grace) throws InterruptedException {
         draining = true;
         long deadline = System.nanoTime() + grace.toNanos();
-        if (inFlight.get() > 0) {
-            log.info("draining: waiting up to {} s for {} embedding requests in flight", grace.toSeconds(),
-                    inFlight.get());
-        }
         // The accepted requests are answered first: the engine refuses new inputs from the moment it drains.
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(DRAIN_POLL.toMillis());
-        }
+        boolean answered = inFlight.awaitNone(deadline);
         EmbeddingEngine current = engine;
-        boolean engineDrained = current == null
-                || current.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        int left = inFlight.get();
-        if (left > 0 || !engineDrained) {
-            log.warn("graceful shutdown timed out with {} embedding requests unanswered; they end with an error", left);
-        }
-        return engineDrained && left == 0;
+        return (current == null || current.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))))
+                && answered;
     }
 
     @Override

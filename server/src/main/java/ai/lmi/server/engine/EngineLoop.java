@@ -9,6 +9,7 @@ import ai.lmi.server.generation.TokenSink;
 import ai.lmi.server.generation.TopLogprob;
 import ai.lmi.server.metrics.ServerMetrics;
 import ai.lmi.server.metrics.StepPhase;
+import ai.lmi.server.model.InFlightRequests;
 import ai.lmi.server.model.ModelDescription;
 import ai.lmi.server.scheduler.BlockPool;
 import ai.lmi.server.scheduler.KvCacheManager;
@@ -32,7 +33,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToDoubleFunction;
 import java.util.function.IntUnaryOperator;
@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class EngineLoop implements GenerationService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration DRAIN_POLL = Duration.ofMillis(20);
 
     private final EngineSettings settings;
     private final Tokenizer tokenizer;
@@ -57,8 +56,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private final WorkerLauncher launcher;
     private final LinkedBlockingQueue<EngineCommand> commands = new LinkedBlockingQueue<>();
     private final AtomicLong nextId = new AtomicLong();
-    /// accepted and not finished: what job_queue_size limits
-    private final AtomicInteger accepted = new AtomicInteger();
+    private final InFlightRequests accepted = new InFlightRequests();
     private final CompletableFuture<WorkerCapacity> firstStart = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean ready;
@@ -95,10 +93,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenSink sink) throws ServiceUnavailableException {
-        if (draining) {
-            throw new ServiceUnavailableException("the server is shutting down", 5);
-        }
-        if (!ready) {
+        if (!ready && !isShuttingDown()) {
             throw new ServiceUnavailableException("the model is not ready: its worker is starting", 5);
         }
         int prompt = request.promptIds().length;
@@ -109,11 +104,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             throw new IllegalArgumentException("prompt tokens (" + prompt + ") + max new tokens ("
                     + request.params().maxNewTokens() + ") exceed max_model_len " + maxModelLen);
         }
-        if (accepted.incrementAndGet() > settings.jobQueueSize()) {
-            accepted.decrementAndGet();
-            throw new ServiceUnavailableException("the job queue is full (job_queue_size "
-                    + settings.jobQueueSize() + ")", 1);
-        }
+        accepted.admit(this::isShuttingDown, settings.jobQueueSize());
         long id = nextId.incrementAndGet();
         commands.add(new EngineCommand.Submit(id, request, sink, System.nanoTime()));
         return () -> commands.add(new EngineCommand.Cancel(id));
@@ -135,18 +126,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
      */
     public boolean drain(Duration grace) throws InterruptedException {
         draining = true;
-        long deadline = System.nanoTime() + grace.toNanos();
-        if (accepted.get() > 0) {
-            log.info("draining: waiting up to {} s for {} requests in flight", grace.toSeconds(), accepted.get());
-        }
-        while (accepted.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(DRAIN_POLL.toMillis());
-        }
-        int left = accepted.get();
-        if (left > 0) {
-            log.warn("graceful shutdown timed out with {} requests in flight; they end with an error", left);
-        }
-        return left == 0;
+        return accepted.awaitNone(System.nanoTime() + grace.toNanos());
     }
 
     @Override
@@ -288,7 +268,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         try {
             scheduler.add(new Request(submit.requestId(), request.promptIds(), SchedulerParams.from(request.params())));
         } catch (IllegalArgumentException e) {
-            accepted.decrementAndGet();
+            accepted.done();
             submit.sink().onError(e.getMessage());
             return;
         }
@@ -298,7 +278,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private void cancel(long requestId) {
         scheduler.abort(requestId);
         if (active.remove(requestId) != null) {
-            accepted.decrementAndGet();
+            accepted.done();
         }
     }
 
@@ -334,7 +314,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
                     scheduler.finish(event.requestId(), ai.lmi.server.scheduler.FinishReason.valueOf(finish.name()));
                 }
                 active.remove(event.requestId());
-                accepted.decrementAndGet();
+                accepted.done();
             }
         }
     }
@@ -369,14 +349,14 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         scheduler.finish(requestId, ai.lmi.server.scheduler.FinishReason.ERROR);
         ActiveGeneration generation = active.remove(requestId);
         if (generation != null) {
-            accepted.decrementAndGet();
+            accepted.done();
             generation.sink.onError(message);
         }
     }
 
     private void failActive(String message) {
         for (ActiveGeneration generation : active.values()) {
-            accepted.decrementAndGet();
+            accepted.done();
             generation.sink.onError(message);
         }
         active.clear();

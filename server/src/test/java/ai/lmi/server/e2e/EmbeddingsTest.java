@@ -8,40 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real server of all-MiniLM-L6-v2 and a real HTTP client: {@code /v1/embeddings} and {@code /invocations}, the
  * dynamic batcher under concurrent requests, and the routes every task answers. The task is not configured: the
  * model directory's serving.properties says text-embedding.
  */
-class EmbeddingsTest {
+class EmbeddingsTest extends MiniLmServerTest {
 
     private static final double TOLERANCE = 1e-5;
-
-    @TempDir
-    static Path work;
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = MiniLm.serve(work);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void openAiEmbeddingOfOneString() {
@@ -127,7 +107,7 @@ class EmbeddingsTest {
         for (int i = 0; i < 32; i++) {
             texts.add("request " + i + ": " + "the quick brown fox jumps over the lazy dog ".repeat(1 + (i * 7) % 20));
         }
-        List<float[]> expected = texts.stream().map(EmbeddingsTest::alone).toList();
+        List<float[]> expected = texts.stream().map(this::alone).toList();
         double batchedInputsBefore = server.metric("lmi_embedding_batch_size_sum");
 
         List<CompletableFuture<HttpResponse<String>>> responses = texts.stream()
@@ -164,7 +144,7 @@ class EmbeddingsTest {
     }
 
     /** The text's vector when it is the only input of its request. */
-    private static float[] alone(String text) {
+    private float[] alone(String text) {
         JsonNode response = server.postOk("/v1/embeddings", body(text));
         return MiniLm.vector(response.get("data").get(0).get("embedding"));
     }

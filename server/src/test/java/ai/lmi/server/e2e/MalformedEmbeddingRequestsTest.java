@@ -11,10 +11,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,23 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * naming the field; inputs over max_model_len are refused unless option.truncate is on; generation routes answer
  * 400 naming the task.
  */
-class MalformedEmbeddingRequestsTest {
-
-    @TempDir
-    static Path work;
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = MiniLm.serve(work);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+class MalformedEmbeddingRequestsTest extends MiniLmServerTest {
 
     /** Path, body, expected status, and what the message must contain. */
     static Stream<Arguments> malformedPosts() {
