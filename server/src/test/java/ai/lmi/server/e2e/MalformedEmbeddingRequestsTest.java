@@ -1,14 +1,13 @@
 package ai.lmi.server.e2e;
 
+import static ai.lmi.server.e2e.ErrorResponses.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.engines.embedding.MiniLmExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -114,15 +113,5 @@ class MalformedEmbeddingRequestsTest extends MiniLmServerTest {
             assertEquals(3, response.get("usage").get("prompt_tokens").asInt(), "hello world, hello: nothing added");
             assertEquals(MiniLm.DIMENSION, response.get("data").get(1).get("embedding").size());
         }
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String message) {
-        assertEquals(status, response.statusCode(), response.body());
-        assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
-        JsonNode error = TestServer.json(response.body());
-        assertEquals(status, error.path("code").asInt(), response.body());
-        assertEquals(status == 400 ? "BadRequest" : "NotFound", error.path("type").asText(), response.body());
-        assertTrue(error.path("message").asText().contains(message),
-                "expected a message containing <" + message + ">, got <" + error.path("message").asText() + ">");
     }
 }

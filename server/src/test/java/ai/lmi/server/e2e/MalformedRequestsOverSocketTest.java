@@ -1,5 +1,6 @@
 package ai.lmi.server.e2e;
 
+import static ai.lmi.server.e2e.ErrorResponses.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,15 +127,5 @@ class MalformedRequestsOverSocketTest {
                 Requests.greedyCompletion(golden.promptIds(), golden.outputIds().length, "")).path("choices").path(0);
         assertEquals(golden.outputText(), choice.path("text").asText());
         assertEquals(200, server.get("/ping").statusCode());
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String message) {
-        assertEquals(status, response.statusCode(), response.body());
-        assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
-        JsonNode error = TestServer.json(response.body());
-        assertEquals(status, error.path("code").asInt(), response.body());
-        assertTrue(!error.path("type").asText().isEmpty(), response.body());
-        assertTrue(error.path("message").asText().contains(message),
-                "expected a message containing <" + message + ">, got <" + error.path("message").asText() + ">");
     }
 }
