@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * Runs each row of a batch as its own unpadded forward pass, several at a time, for models whose output for a row
  * would otherwise depend on the rest of the batch (see {@link DynamicQuantization}).
  *
- * <p>Each pass runs single-threaded and the passes run side by side, one per core: on 2 cores that beat both one
- * padded pass and the rows one after another with ONNX Runtime's own threads (engines/README.md has the numbers).
+ * <p>Each pass runs single-threaded and the passes run side by side, one per core: on 2 cores that cost what one
+ * padded pass costs and beat the rows one after another with ONNX Runtime's own threads (engines/README.md has
+ * the numbers, and BatchingStrategyBenchmark measures them).
  */
 final class RowByRowEncoder implements Encoder {
 

@@ -1,8 +1,6 @@
 package ai.lmi.engines.embedding;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-/** Vector arithmetic and comparisons for the tests. */
+/** Vector arithmetic and comparisons for the tests and the batching benchmark; plain Java, no JUnit. */
 final class Vectors {
 
     private Vectors() {}
@@ -28,7 +26,9 @@ final class Vectors {
     }
 
     static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "dimensions");
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("dimensions differ: " + a.length + " and " + b.length);
+        }
         double max = 0;
         for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs(a[i] - b[i]));
