@@ -278,6 +278,28 @@ def test_seeded_rows_vary_with_output_index_and_seed(sampler):
     assert len(set(by_seed)) > 10
 
 
+@pytest.mark.parametrize("truncation", [dict(), dict(top_p=0.95), dict(top_k=300)])
+def test_seeded_rows_ignore_noise_in_the_last_bits_of_the_logits(sampler, truncation):
+    # What a recompute after a preemption or a worker restart changes: a flat 32000-token row, whose CDF has
+    # tokens' boundaries thousands of times closer than a uniform's resolution needs, perturbed by 1e-6.
+    vocab = 32000
+    g = torch.Generator().manual_seed(5)
+    logits = torch.randn(300, vocab, generator=g) * 0.5
+    recomputed = logits + torch.randn(300, vocab, generator=g) * 1e-6
+    rows = [row(output_len=i, temperature=0.8, seed=114, **truncation) for i in range(300)]
+    assert torch.equal(sampler(logits, rows).token_ids, sampler(recomputed, rows).token_ids)
+
+
+def test_seeded_draws_follow_the_distribution(sampler):
+    probs = [0.5, 0.3, 0.15, 0.05]
+    n = 8000
+    logits = logits_of(probs).expand(n, -1).contiguous()
+    rows = [row(output_len=i, temperature=1.0, seed=3) for i in range(n)]
+    counts = torch.bincount(sampler(logits, rows).token_ids, minlength=4)
+    for i, p in enumerate(probs):
+        assert abs(counts[i].item() - n * p) < 5 * math.sqrt(n * p * (1 - p)), (i, counts[i])
+
+
 def test_unseeded_rows_differ(sampler):
     tokens = draw(sampler, torch.zeros(1000), n=50, temperature=1.0)
     assert len(set(tokens.tolist())) > 25

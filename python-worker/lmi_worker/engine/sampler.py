@@ -5,10 +5,15 @@ temperature and truncation: vLLM's "processed" logprobs without the temperature.
 Random rows divide by the temperature, then truncate in vLLM's order (top_k, top_p, min_p).
 Truncation keeps every token whose scaled logit reaches a threshold, so a token tied with the
 last one kept is kept too: top_k may keep more than k tokens, top_p more than the nucleus.
-The draw inverts the row's CDF, kept tokens in (logit desc, id asc) order when truncated and
-vocabulary order when not, at a uniform from the process generator, or, for a seeded row, from
-a generator seeded by (seed, output index) alone: the same row draws the same token in any
-batch, after any history.
+An unseeded draw inverts the row's CDF, kept tokens in (logit desc, id asc) order when truncated
+and vocabulary order when not, at a uniform from the process generator. A seeded row races its
+kept tokens instead (the Gumbel-max trick: the largest scaled logit plus Gumbel noise wins), with
+one noise value per vocabulary id from a generator seeded by (seed, output index) alone: the same
+row draws the same token in any batch, after any history. The race is also what lets a seeded
+sequence recomputed after a preemption or a worker restart go on with the same tokens: logits
+computed again differ in their last bits, which moves a CDF target across one of the thousands
+of nearby token boundaries now and then, but flips a race only when its two best scores are that
+close.
 """
 
 import math
@@ -71,21 +76,24 @@ class Sampler:
         tokens = torch.empty(len(rows), dtype=torch.int64)
         if greedy:
             tokens[greedy] = x[greedy].max(dim=-1).indices
-        drawn = [i for i, r in enumerate(rows) if not r.params.greedy]
-        params = [rows[i].params for i in drawn]
-        uniforms = self._uniforms(params, [rows[i].output_index for i in drawn])
-        tokens[drawn] = _random_tokens(_take(x, drawn), params, uniforms)
+        unseeded = [i for i, r in enumerate(rows) if not r.params.greedy and r.params.seed < 0]
+        if unseeded:
+            uniforms = torch.rand(len(unseeded), generator=self._generator, dtype=torch.float64)
+            tokens[unseeded] = _random_tokens(_take(x, unseeded), [rows[i].params for i in unseeded],
+                                              uniforms=uniforms)
+        seeded = [i for i, r in enumerate(rows) if not r.params.greedy and r.params.seed >= 0]
+        if seeded:
+            noise = torch.stack([_gumbel_noise(rows[i].params.seed, rows[i].output_index, x.shape[1])
+                                 for i in seeded])
+            tokens[seeded] = _random_tokens(_take(x, seeded), [rows[i].params for i in seeded], noise=noise)
         return tokens
 
-    def _uniforms(self, params: List[SamplingParams], output_index: List[int]) -> torch.Tensor:
-        """One float64 in [0, 1) per row; a seeded row's depends on its seed and output index only."""
-        u = torch.rand(len(params), generator=self._generator, dtype=torch.float64)
-        for i, p in enumerate(params):
-            if p.seed >= 0:
-                g = torch.Generator()
-                g.manual_seed(_splitmix64(_splitmix64(p.seed & _MASK64) ^ output_index[i]))
-                u[i] = torch.rand((), generator=g, dtype=torch.float64)
-        return u
+
+def _gumbel_noise(seed: int, output_index: int, vocab: int) -> torch.Tensor:
+    """float64 [V]: Gumbel(0, 1) per token id, a function of (seed, output index) alone."""
+    g = torch.Generator()
+    g.manual_seed(_splitmix64(_splitmix64(seed & _MASK64) ^ output_index))
+    return torch.empty(vocab, dtype=torch.float64).exponential_(generator=g).log_().neg_()
 
 
 def _penalized(logits: torch.Tensor, rows: List[SamplerRow]) -> torch.Tensor:
@@ -114,27 +122,37 @@ def _penalized(logits: torch.Tensor, rows: List[SamplerRow]) -> torch.Tensor:
     return x
 
 
-def _random_tokens(x: torch.Tensor, params: List[SamplingParams], uniforms: torch.Tensor) -> torch.Tensor:
-    """Tempered, truncated draws; x [m, V] may be the caller's tensor and is only read."""
+def _random_tokens(x: torch.Tensor, params: List[SamplingParams], uniforms: Optional[torch.Tensor] = None,
+                   noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Tempered, truncated draws; x [m, V] may be the caller's tensor and is only read.
+
+    Each row draws at its uniform (float64 [m]: the CDF is inverted) or, given noise instead (float64
+    [m, V], Gumbel per token id), races its kept tokens.
+    """
     temperature = torch.tensor([p.temperature for p in params])
     tokens = torch.empty(len(params), dtype=torch.int64)
     truncated = [i for i, p in enumerate(params) if p.top_k > 0 or p.top_p < 1.0 or p.min_p > 0.0]
     whole = [i for i, p in enumerate(params) if not (p.top_k > 0 or p.top_p < 1.0 or p.min_p > 0.0)]
     if whole:
         xw = _take(x, whole)
-        weights = (xw - xw.amax(dim=-1, keepdim=True)).div_(temperature[whole, None]).exp_()
-        tokens[whole] = _invert_cdf(weights, uniforms[whole])
+        scaled = (xw - xw.amax(dim=-1, keepdim=True)).div_(temperature[whole, None])
+        if noise is None:
+            tokens[whole] = _invert_cdf(scaled.exp_(), uniforms[whole])
+        else:
+            tokens[whole] = (scaled.double() + noise[whole]).argmax(dim=-1)
     if truncated:
         sub = [params[i] for i in truncated]
         tokens[truncated] = _truncated_tokens(
-            _take(x, truncated), temperature[truncated], uniforms[truncated],
+            _take(x, truncated), temperature[truncated],
+            None if uniforms is None else uniforms[truncated], None if noise is None else noise[truncated],
             torch.tensor([p.top_k for p in sub]), torch.tensor([p.top_p for p in sub]),
             torch.tensor([p.min_p for p in sub]))
     return tokens
 
 
-def _truncated_tokens(x: torch.Tensor, temperature: torch.Tensor, uniforms: torch.Tensor, top_k: torch.Tensor,
-                      top_p: torch.Tensor, min_p: torch.Tensor) -> torch.Tensor:
+def _truncated_tokens(x: torch.Tensor, temperature: torch.Tensor, uniforms: Optional[torch.Tensor],
+                      noise: Optional[torch.Tensor], top_k: torch.Tensor, top_p: torch.Tensor,
+                      min_p: torch.Tensor) -> torch.Tensor:
     """Draws among a few top candidates per row, widening them for rows whose kept set may not fit.
 
     A full sort of the vocabulary costs ~40x a top-64 on CPU, and kept sets are usually small.
@@ -153,8 +171,9 @@ def _truncated_tokens(x: torch.Tensor, temperature: torch.Tensor, uniforms: torc
     width = min(vocab, max(_CANDIDATES, int(top_k.max()) + 1))
     while True:
         xp = x if pending.numel() == m else x[pending]
-        done, chosen, reach = _draw_from_candidates(xp, width, temperature[pending], uniforms[pending],
-                                                    top_k[pending], top_p[pending], min_p[pending], lse[pending])
+        done, chosen, reach = _draw_from_candidates(
+            xp, width, temperature[pending], None if uniforms is None else uniforms[pending],
+            None if noise is None else noise[pending], top_k[pending], top_p[pending], min_p[pending], lse[pending])
         tokens[pending[done]] = chosen[done]
         pending = pending[~done]
         if not pending.numel():
@@ -164,8 +183,9 @@ def _truncated_tokens(x: torch.Tensor, temperature: torch.Tensor, uniforms: torc
             width = vocab
 
 
-def _draw_from_candidates(x: torch.Tensor, width: int, temperature: torch.Tensor, uniforms: torch.Tensor,
-                          top_k: torch.Tensor, top_p: torch.Tensor, min_p: torch.Tensor, lse: torch.Tensor):
+def _draw_from_candidates(x: torch.Tensor, width: int, temperature: torch.Tensor, uniforms: Optional[torch.Tensor],
+                          noise: Optional[torch.Tensor], top_k: torch.Tensor, top_p: torch.Tensor,
+                          min_p: torch.Tensor, lse: torch.Tensor):
     """(done, token, reach) per row, drawn among its `width` top tokens; not done where the kept set may
     reach past them, and then likely past `reach` too.
 
@@ -188,6 +208,9 @@ def _draw_from_candidates(x: torch.Tensor, width: int, temperature: torch.Tensor
     # top_p alone needs its missing mass in tokens no likelier than the last candidate.
     missing = (top_p * total - cdf[:, -1]).clamp(min=0.0) / z[:, -1].double().exp().clamp(min=1e-300)
     reach = torch.where((top_p < 1.0) & (top_k == 0) & (min_p == 0.0), width + missing, torch.zeros_like(missing))
+    if noise is not None:
+        scores = (z.double() + noise.gather(1, ids)).masked_fill_(torch.arange(width) >= kept[:, None], -math.inf)
+        return done, ids.gather(1, scores.argmax(dim=-1, keepdim=True))[:, 0], reach
     # 1 - u is in (0, 1]: the first CDF entry reaching the target is a kept token of positive weight.
     target = (1.0 - uniforms) * cdf.gather(1, (kept - 1)[:, None])[:, 0]
     return done, ids.gather(1, torch.searchsorted(cdf, target[:, None]))[:, 0], reach
@@ -201,7 +224,7 @@ def _at_or_above(z: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
 def _candidates(x: torch.Tensor, width: int):
     """The `width` largest logits of each row and their ids, by logit descending then id ascending.
 
-    The order must not depend on width (nor so on the batch): it fixes which token a seeded uniform picks.
+    The order must not depend on width (nor so on the batch): it fixes which token a CDF target picks.
     """
     if width == x.shape[1]:
         return torch.sort(x, dim=-1, descending=True, stable=True)

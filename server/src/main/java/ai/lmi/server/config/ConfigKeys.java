@@ -78,12 +78,18 @@ final class ConfigKeys {
             new ConfigKey<>("request_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "0");
     static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =
             new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
+    /** Worker failures (deaths and failed starts) tolerated within the window; one more and the server gives up. */
+    static final ConfigKey<Integer> WORKER_MAX_RESTARTS =
+            new ConfigKey<>("worker_max_restarts", Integer.class, ValueParsers.integer(0, 1000), "5");
+    static final ConfigKey<Integer> WORKER_RESTART_WINDOW_S =
+            new ConfigKey<>("worker_restart_window_s", Integer.class, ValueParsers.integer(1, 86400), "600");
 
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
             MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
             BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, POOLING,
             NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
-            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S);
+            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS, WORKER_RESTART_WINDOW_S,
+            GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

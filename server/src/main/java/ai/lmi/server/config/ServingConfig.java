@@ -163,6 +163,16 @@ public final class ServingConfig {
         return Duration.ofSeconds(value(ConfigKeys.WORKER_STARTUP_TIMEOUT_S));
     }
 
+    /** {@code worker_max_restarts}: worker failures tolerated within {@link #workerRestartWindow()}. */
+    public int workerMaxRestarts() {
+        return value(ConfigKeys.WORKER_MAX_RESTARTS);
+    }
+
+    /** {@code worker_restart_window_s}: the sliding window that {@link #workerMaxRestarts()} counts failures in. */
+    public Duration workerRestartWindow() {
+        return Duration.ofSeconds(value(ConfigKeys.WORKER_RESTART_WINDOW_S));
+    }
+
     /** {@code graceful_shutdown_timeout_s}: on SIGTERM, the wait for requests in flight. */
     public Duration gracefulShutdownTimeout() {
         return Duration.ofSeconds(value(ConfigKeys.GRACEFUL_SHUTDOWN_TIMEOUT_S));

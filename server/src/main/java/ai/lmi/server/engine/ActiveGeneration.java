@@ -24,6 +24,7 @@ final class ActiveGeneration {
     final long submittedNanos;
     private long lastTokenNanos;
     private int generated;
+    private int crashes;
 
     ActiveGeneration(GenerationRequest request, TokenSink sink, Tokenizer tokenizer, long submittedNanos) {
         this.request = request;
@@ -39,6 +40,11 @@ final class ActiveGeneration {
         long since = now - (generated == 0 ? submittedNanos : lastTokenNanos);
         lastTokenNanos = now;
         return since;
+    }
+
+    /** Counts one more worker that died computing this request; returns how many have. */
+    int survivedCrash() {
+        return ++crashes;
     }
 
     boolean isFirstToken() {

@@ -15,6 +15,7 @@ import ai.lmi.server.scheduler.BlockPool;
 import ai.lmi.server.scheduler.KvCacheManager;
 import ai.lmi.server.scheduler.Request;
 import ai.lmi.server.scheduler.Scheduler;
+import ai.lmi.server.scheduler.ScheduledSequence;
 import ai.lmi.server.scheduler.SchedulerConfig;
 import ai.lmi.server.scheduler.StepPlan;
 import ai.lmi.server.scheduler.TokenEvent;
@@ -23,13 +24,14 @@ import ai.lmi.server.worker.PromptLogprobs;
 import ai.lmi.server.worker.StepError;
 import ai.lmi.server.worker.StepOutput;
 import ai.lmi.server.worker.WorkerCapacity;
-import ai.lmi.server.worker.WorkerDiedException;
+import ai.lmi.server.worker.WorkerException;
 import ai.lmi.server.worker.WorkerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,12 +45,18 @@ import org.slf4j.LoggerFactory;
  * The served model: one thread owns the scheduler, the worker and every accepted request, and runs
  * steps while there is work. Other threads only enqueue commands, so none of its state is locked.
  *
- * <p>If the worker dies, every request it knew of ends with an error, {@link #isReady()} turns false,
- * and the loop starts a new worker; submissions still in the command queue wait for it.
+ * <p>If the worker dies (or hangs, or breaks the protocol), {@link #isReady()} turns false and the loop starts a new
+ * worker after a backoff; every request in flight is kept and re-admitted on it, its prompt and the tokens generated
+ * so far computed again as after a preemption, and goes on where it stopped: its client sees a pause, not an error.
+ * Requests submitted meanwhile queue for the new worker. A request that was in the batch of the steps
+ * {@value #MAX_CRASHES_PER_REQUEST} workers died in fails instead, so one that crashes every worker cannot take
+ * the server down. Past {@code worker_max_restarts} failures within {@code worker_restart_window_s} the loop gives
+ * up: {@link #failure()} says why, and every request, queued or new, fails with it.
  */
 public final class EngineLoop implements GenerationService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
-    private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+    /// a request in the batch of this many dying steps is failed, not resumed again
+    static final int MAX_CRASHES_PER_REQUEST = 3;
 
     private final EngineSettings settings;
     private final Tokenizer tokenizer;
@@ -58,6 +66,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private final AtomicLong nextId = new AtomicLong();
     private final InFlightRequests accepted = new InFlightRequests();
     private final CompletableFuture<WorkerCapacity> firstStart = new CompletableFuture<>();
+    private final WorkerRestartPolicy restarts;
     private final Thread thread;
     private volatile boolean ready;
     /// set by drain(): no new requests, while those accepted run to their end
@@ -65,17 +74,25 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private volatile boolean closing;
     private volatile int maxModelLen;
     private volatile long workerPid;
+    /// why the loop gave up on its worker; null while it serves or restarts
+    private volatile String failure;
 
     // Owned by the engine thread.
     private final Map<Long, ActiveGeneration> active = new HashMap<>();
     private Scheduler scheduler;
     private WorkerProcess worker;
+    /// requests of a dead worker, in order, for the next one to recompute
+    private final List<Request> toResume = new ArrayList<>();
+    /// the requests of the step being computed: if the worker dies now, they are the suspects
+    private List<Long> stepInFlight = List.of();
 
     public EngineLoop(EngineSettings settings, Tokenizer tokenizer, ServerMetrics metrics, WorkerLauncher launcher) {
         this.settings = settings;
         this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.launcher = launcher;
+        this.restarts = new WorkerRestartPolicy(settings.workerMaxRestarts(), settings.workerRestartWindow(),
+                System::nanoTime);
         // The worker is spawned from this long-lived thread: its parent-death signal follows the spawning thread.
         this.thread = new Thread(this::run, "lmi-engine");
         this.thread.setDaemon(true);
@@ -93,7 +110,12 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenSink sink) throws ServiceUnavailableException {
-        if (!ready && !isShuttingDown()) {
+        String failed = failure;
+        if (failed != null) {
+            throw new ServiceUnavailableException(failed, 0);
+        }
+        // While a worker restarts, requests queue for it; only the first load turns them away.
+        if (!firstStart.isDone() && !isShuttingDown()) {
             throw new ServiceUnavailableException("the model is not ready: its worker is starting", 5);
         }
         int prompt = request.promptIds().length;
@@ -113,6 +135,11 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     @Override
     public boolean isReady() {
         return ready && !closing && !draining;
+    }
+
+    @Override
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     @Override
@@ -159,30 +186,62 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     }
 
     private void run() {
-        while (!closing) {
+        while (!closing && failure == null) {
             try {
                 startWorker();
                 serve();
-            } catch (WorkerDiedException e) {
-                ready = false;
-                log.error("the worker died: {}; failing {} requests in flight and starting a new one",
-                        e.getMessage(), active.size());
-                failActive("the model worker died during generation: " + e.getMessage());
-                sleep(RESTART_BACKOFF);
-            } catch (RuntimeException e) {
+            } catch (WorkerException e) {
                 ready = false;
                 if (!firstStart.isDone()) {
+                    failure = "the model worker could not start: " + e.getMessage();
                     firstStart.completeExceptionally(e);
                     return;
                 }
+                keepForNextWorker(e.getMessage());
+                restartAfterBackoff(e.getMessage());
+            } catch (RuntimeException e) {
+                ready = false;
+                if (!firstStart.isDone()) {
+                    failure = "the model worker could not start: " + e.getMessage();
+                    firstStart.completeExceptionally(e);
+                    return;
+                }
+                // Our own bug, not the worker's: the state of the requests in flight cannot be trusted to go on.
                 log.error("engine loop failed; restarting the worker", e);
+                toResume.clear();
+                scheduler = null;
                 failActive("internal error: " + e.getMessage());
-                sleep(RESTART_BACKOFF);
+                restartAfterBackoff(e.toString());
             } finally {
                 stopWorker();
             }
         }
-        failActive("the server is shutting down");
+        if (failure == null) {
+            failActive("the server is shutting down");
+            return;
+        }
+        failActive(failure);
+        refuseUntilStopped();
+    }
+
+    /** After giving up: whatever was queued, or races in, fails with the reason, until close(). */
+    private void refuseUntilStopped() {
+        while (true) {
+            EngineCommand command;
+            try {
+                command = commands.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (command instanceof EngineCommand.Stop) {
+                return;
+            }
+            if (command instanceof EngineCommand.Submit submit) {
+                accepted.done();
+                submit.sink().onError(failure);
+            }
+        }
     }
 
     private void startWorker() {
@@ -195,9 +254,75 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),
                 capacity.maxModelLen(), capacity.eosTokenIds(), settings.enableChunkedPrefill(), settings.batching()),
                 kvCache);
+        resumeOnNewWorker();
         metrics.recordSchedulerStats(scheduler.stats());
         ready = true;
         firstStart.complete(capacity);
+    }
+
+    /** The dead worker's requests wait for the next worker, but those its last step crashed too often fail. */
+    private void keepForNextWorker(String cause) {
+        List<Long> suspects = stepInFlight;
+        stepInFlight = List.of();
+        if (scheduler != null) {
+            toResume.addAll(scheduler.evictAll());
+            scheduler = null;
+        }
+        for (long id : suspects) {
+            ActiveGeneration generation = active.get(id);
+            if (generation != null && generation.survivedCrash() >= MAX_CRASHES_PER_REQUEST) {
+                toResume.removeIf(request -> request.id() == id);
+                log.error("request {} was in the batch of {} steps whose worker died; it fails", id,
+                        MAX_CRASHES_PER_REQUEST);
+                failEvicted(id, "the model worker died " + MAX_CRASHES_PER_REQUEST
+                        + " times while computing this request; it is not retried: " + cause);
+            }
+        }
+        log.error("the worker failed: {}; {} requests in flight wait for the next worker", cause, toResume.size());
+    }
+
+    private void resumeOnNewWorker() {
+        if (toResume.isEmpty()) {
+            return;
+        }
+        int resumed = 0;
+        for (Request request : toResume) {
+            if (!active.containsKey(request.id())) {
+                continue;
+            }
+            try {
+                scheduler.resume(request);
+                resumed++;
+            } catch (IllegalArgumentException e) {
+                failEvicted(request.id(), "the new worker cannot take this request back: " + e.getMessage());
+            }
+        }
+        toResume.clear();
+        metrics.countResumedRequests(resumed);
+        log.info("re-admitted {} requests on the new worker", resumed);
+    }
+
+    /** Waits the policy's backoff before the next start; gives up for good when the restarts are spent. */
+    private void restartAfterBackoff(String cause) {
+        Optional<Duration> backoff = restarts.onFailure();
+        if (backoff.isEmpty()) {
+            giveUp(cause);
+            return;
+        }
+        log.warn("restarting the worker in {} ms ({} of worker_max_restarts {} within {} s)",
+                backoff.get().toMillis(), restarts.failuresInWindow(), restarts.maxRestarts(),
+                restarts.window().toSeconds());
+        metrics.countWorkerRestart();
+        sleep(backoff.get());
+    }
+
+    private void giveUp(String cause) {
+        failure = "the model worker failed " + restarts.failuresInWindow() + " times within "
+                + restarts.window().toSeconds() + " s (worker_max_restarts " + restarts.maxRestarts()
+                + ", worker_restart_window_s " + restarts.window().toSeconds() + "), last: " + cause
+                + "; this server no longer serves the model and needs a restart";
+        log.error("{}", failure);
+        toResume.clear();
     }
 
     private void serve() {
@@ -212,15 +337,18 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             }
             StepOutput output;
             long sent = System.nanoTime();
+            stepInFlight = plan.sequences().stream().map(ScheduledSequence::requestId).toList();
             try {
                 output = worker.step(StepBatches.fromPlan(plan));
             } catch (StepError e) {
+                stepInFlight = List.of();
                 // Our own plan was malformed: a bug, not the client's fault. Its requests end; the worker lives on.
                 log.error("the worker rejected step {}: {}", plan.stepId(), e.getMessage());
                 plan.sequences().forEach(s -> fail(s.requestId(), "internal error: " + e.getMessage()));
                 continue;
             }
             long received = System.nanoTime();
+            stepInFlight = List.of();
             deliver(plan, output);
             long forwardNanos = (long) (output.forwardMs() * 1e6);
             long sampleNanos = (long) (output.sampleMs() * 1e6);
@@ -347,6 +475,15 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     private void fail(long requestId, String message) {
         scheduler.finish(requestId, ai.lmi.server.scheduler.FinishReason.ERROR);
+        ActiveGeneration generation = active.remove(requestId);
+        if (generation != null) {
+            accepted.done();
+            generation.sink.onError(message);
+        }
+    }
+
+    /** Fails a request no scheduler holds: its worker died and it is not to be resumed. */
+    private void failEvicted(long requestId, String message) {
         ActiveGeneration generation = active.remove(requestId);
         if (generation != null) {
             accepted.done();

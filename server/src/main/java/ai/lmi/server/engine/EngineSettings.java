@@ -3,6 +3,7 @@ package ai.lmi.server.engine;
 import ai.lmi.server.config.Batching;
 import ai.lmi.server.config.ServingConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param enableChunkedPrefill option.enable_chunked_prefill
  * @param batching             option.batching
  * @param jobQueueSize         requests accepted and not finished, at most
+ * @param workerMaxRestarts    worker_max_restarts
+ * @param workerRestartWindow  worker_restart_window_s
  */
 public record EngineSettings(
         String modelName,
@@ -23,13 +26,16 @@ public record EngineSettings(
         Batching batching,
         boolean enablePrefixCaching,
         int jobQueueSize,
+        int workerMaxRestarts,
+        Duration workerRestartWindow,
         long createdEpochSeconds,
         Map<String, Object> effectiveConfig) {
 
     public static EngineSettings from(ServingConfig config, Path modelDir) {
         return new EngineSettings(config.modelName(), modelDir, config.maxRollingBatchSize(),
                 config.maxNumBatchedTokens(), config.enableChunkedPrefill(), config.batching(),
-                config.enablePrefixCaching(), config.jobQueueSize(),
+                config.enablePrefixCaching(), config.jobQueueSize(), config.workerMaxRestarts(),
+                config.workerRestartWindow(),
                 System.currentTimeMillis() / 1000, config.toMap());
     }
 }

@@ -44,6 +44,8 @@ public final class ServerMetrics {
     private final Histogram embeddingBatchSize;
     private final Histogram embeddingBatchTime;
     private final Counter embeddingBatchTokens;
+    private final Counter workerRestarts;
+    private final Counter resumedRequests;
 
     public ServerMetrics() {
         registry.register(new Gauge("lmi_requests_running",
@@ -84,6 +86,11 @@ public final class ServerMetrics {
                 "Time the embedding model took for one batch.", STEP_BUCKETS));
         embeddingBatchTokens = registry.register(Counter.of("lmi_embedding_batch_tokens_total",
                 "Token positions the embedding model computed, padding included."));
+        workerRestarts = registry.register(Counter.of("lmi_worker_restarts_total",
+                "Workers started after the first one died or failed to start (failed starts included)."));
+        resumedRequests = registry.register(Counter.of("lmi_requests_resumed_total",
+                "Requests in flight when their worker died, re-admitted on the next worker to go on where they "
+                        + "stopped."));
     }
 
     /** Engine loop, once per step: the scheduler's gauges and running totals. */
@@ -117,6 +124,16 @@ public final class ServerMetrics {
         embeddingBatchSize.observe(inputs);
         embeddingBatchTime.observe(seconds);
         embeddingBatchTokens.add(paddedTokens);
+    }
+
+    /** Engine loop: a new worker is being started because the previous one died or failed to start. */
+    public void countWorkerRestart() {
+        workerRestarts.add(1);
+    }
+
+    /** Engine loop: {@code count} requests were re-admitted on a new worker. */
+    public void countResumedRequests(int count) {
+        resumedRequests.add(count);
     }
 
     /** HTTP layer: a generation or embedding request ended with {@code status} (see the class comment). */

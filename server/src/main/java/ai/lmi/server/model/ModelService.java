@@ -1,5 +1,7 @@
 package ai.lmi.server.model;
 
+import java.util.Optional;
+
 /** The served model as the endpoints of every task see it: {@code /ping}, the model listings, the 503 answer. */
 public interface ModelService {
 
@@ -10,4 +12,9 @@ public interface ModelService {
     boolean isShuttingDown();
 
     ModelDescription model();
+
+    /** Why the model can no longer serve at all (its worker failed past its restart budget); empty while it can. */
+    default Optional<String> failure() {
+        return Optional.empty();
+    }
 }

@@ -64,6 +64,45 @@ public final class Scheduler {
         waiting.addLast(request);
     }
 
+    /**
+     * Queues a request that another scheduler ran, whose worker died: like a preempted one it is computed again,
+     * prompt and output so far, and then goes on from where it stopped. Requests resumed in turn keep their order.
+     */
+    public void resume(Request request) {
+        if (request.status() != RequestStatus.PREEMPTED || live.containsKey(request.id())) {
+            throw new IllegalArgumentException("request " + request.id() + " is " + request.status()
+                    + (live.containsKey(request.id()) ? " and live here" : "") + ": only an evicted one resumes");
+        }
+        if (request.numTokens() > config.maxModelLen()) {
+            throw new IllegalArgumentException("request " + request.id() + ": " + request.numTokens()
+                    + " tokens so far exceed maxModelLen " + config.maxModelLen());
+        }
+        live.put(request.id(), request);
+        waiting.addLast(request);
+    }
+
+    /**
+     * Evicts every live request, for a new worker to recompute them all: the worker that held their KV is gone.
+     * Running ones come first, in admission order, then the waiting ones in queue order. Static batching's
+     * padding rows are dropped. The scheduler is empty afterwards and is not to be used again.
+     */
+    public List<Request> evictAll() {
+        List<Request> evicted = new ArrayList<>();
+        for (Request request : running) {
+            if (!padding.containsKey(request.id())) {
+                evicted.add(request);
+            }
+        }
+        evicted.addAll(waiting);
+        evicted.forEach(Request::preempt);
+        live.clear();
+        waiting.clear();
+        running.clear();
+        padding.clear();
+        forget.clear();
+        return evicted;
+    }
+
     /** Cancels a request (its client went away); its blocks are free at once. False if it was not live. */
     public boolean abort(long requestId) {
         return finish(requestId, FinishReason.ABORT);

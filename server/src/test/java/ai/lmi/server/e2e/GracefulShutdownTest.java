@@ -3,7 +3,6 @@ package ai.lmi.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.LmiServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,14 +72,8 @@ class GracefulShutdownTest {
     }
 
     private static Process startServer() throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), LmiServer.class.getName(),
-                "--model", TestServer.tinyLlama().toString(), "--port", "0", "--bind_address", "127.0.0.1",
-                "--option.kv_cache_bytes", "16m", "--graceful_shutdown_timeout_s", "120");
-        builder.environment().put(LmiServer.PYTHON_WORKER_DIR_ENV, TestServer.pythonWorker().toString());
-        builder.redirectErrorStream(true);
-        return builder.start();
+        return ServerProcess.builder(TestServer.tinyLlama(), "--option.kv_cache_bytes", "16m",
+                "--graceful_shutdown_timeout_s", "120").start();
     }
 
     // Reads the log to its end, so a full pipe never blocks the server; completes {@code served} with the port.

@@ -10,105 +10,147 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** {@code kill -9} of the worker mid-generation: in-flight requests fail, /ping goes 503 then 200, serving resumes. */
+/**
+ * {@code kill -9} of the worker mid-generation, twice, under 16 concurrent streams: the server starts a new worker,
+ * re-admits every request, and each stream goes on where it stopped — the same tokens, in the same order, as a run
+ * that was never interrupted, greedy and seeded alike, over both streaming formats.
+ */
 class WorkerCrashTest extends TinyLlamaServerTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Duration DEADLINE = Duration.ofSeconds(120);
+    private static final int STREAMS = 16;
+    /// tokens each stream must gain between kills, so that every kill lands mid-generation
+    private static final int TOKENS_BETWEEN_KILLS = 8;
 
     @Test
-    void inFlightRequestsFailThenTheServerRestartsItsWorkerAndServesAgain() throws IOException {
-        Golden golden = Golden.cases().get(0);
-        int maxTokens = 512 - golden.promptIds().length;
-        String completion = Requests.greedyCompletion(golden.promptIds(), maxTokens, "\"ignore_eos\": true");
-        String lmi = Requests.greedyInvocation(golden.prompt(), maxTokens, true, "\"ignore_eos\": true");
+    void streamsSurviveTwoWorkerKillsWithNoTokenLostOrRepeated() {
+        List<String[]> requests = requests();
+        List<Stream> reference = requests.stream().map(this::open).toList();
+        List<List<String>> expected = reference.stream().map(Stream::finish).toList();
 
-        CompletableFuture<HttpResponse<String>> whole = server.postAsync("/v1/completions", completion);
-        TestServer.await("the non-streamed request to run", DEADLINE, () -> server.metric("lmi_requests_running"),
-                running -> running >= 1);
-        BufferedReader events = open(server.postRequest("/v1/completions",
-                completion.replaceFirst("}$", ", \"stream\": true}")));
-        BufferedReader lines = open(server.postRequest("/invocations", lmi));
-        String firstEvent = events.readLine();
-        String firstLine = lines.readLine();
-        assertTrue(firstEvent.startsWith("data: {"), firstEvent);
-        assertTrue(firstLine.startsWith("{\"token\""), firstLine);
+        List<Stream> streams = requests.stream().map(this::open).toList();
+        long firstWorker = killWhenEachStreamHas(streams, TOKENS_BETWEEN_KILLS);
+        awaitBackUp(1);
+        long secondWorker = killWhenEachStreamHas(streams, TOKENS_BETWEEN_KILLS + streams.stream()
+                .mapToInt(Stream::tokensSoFar).max().orElse(0));
+        awaitBackUp(2);
+        for (int i = 0; i < STREAMS; i++) {
+            List<String> got = streams.get(i).finish();
+            assertEquals(expected.get(i), got, "stream " + i + " (" + requests.get(i)[0] + " " + requests.get(i)[1]
+                    + ") differs from its uninterrupted run");
+        }
 
-        ProcessHandle worker = onlyWorker();
-        CompletableFuture<List<Integer>> pings = CompletableFuture.supplyAsync(this::pingUntilBackUp);
-        assertTrue(worker.destroyForcibly(), "SIGKILL to the worker " + worker.pid());
-
-        HttpResponse<String> failed = whole.join();
-        assertTrue(failed.statusCode() >= 500 && failed.statusCode() < 600, failed.statusCode() + " " + failed.body());
-        JsonNode error = TestServer.json(failed.body());
-        assertEquals(failed.statusCode(), error.path("code").asInt(), failed.body());
-        assertTrue(error.path("message").asText().contains("worker"), failed.body());
-
-        List<JsonNode> streamed = ServerSentEvents.parse(firstEvent + "\n" + readRest(events));
-        JsonNode lastEvent = streamed.get(streamed.size() - 1);
-        assertEquals("error", lastEvent.path("choices").path(0).path("finish_reason").asText(), lastEvent.toString());
-        assertTrue(lastEvent.path("error").path("message").asText().contains("worker"), lastEvent.toString());
-
-        String[] rest = readRest(lines).split("\n");
-        JsonNode lastLine = TestServer.json(rest[rest.length - 1]);
-        assertEquals("error", lastLine.path("details").path("finish_reason").asText(), lastLine.toString());
-        assertTrue(lastLine.has("generated_text"), lastLine.toString());
-
-        List<Integer> statuses = pings.join();
-        assertTrue(statuses.contains(503), "/ping answered 503 while the worker restarted: " + statuses);
-        assertEquals(200, statuses.get(statuses.size() - 1));
-
-        JsonNode choice = server.postOk("/v1/completions",
-                Requests.greedyCompletion(golden.promptIds(), golden.outputIds().length, "")).path("choices").path(0);
-        assertEquals(golden.outputText(), choice.path("text").asText(), "the new worker generates what the old did");
-        assertNotEquals(worker.pid(), onlyWorker().pid());
+        assertEquals(2, server.metric("lmi_worker_restarts_total"));
+        assertEquals(2 * STREAMS, server.metric("lmi_requests_resumed_total"),
+                "every stream was in flight at both kills");
+        assertEquals(2 * STREAMS, server.metric("lmi_requests_total", "status=\"200\""));
+        assertNotEquals(firstWorker, secondWorker);
+        assertNotEquals(secondWorker, WorkerProcesses.only().pid());
+        TestServer.await("KV blocks to be free", DEADLINE, () -> server.metric("lmi_kv_cache_blocks_used"),
+                used -> used == 0);
     }
 
     /**
-     * The one worker this JVM runs: a descendant process whose command line runs {@code lmi_worker}. Waits for
-     * the workers of test classes that ran before this one to be gone.
+     * Eight golden prompts, each greedy and seeded at temperature 0.8, alternating between OpenAI completions
+     * (server-sent events) and LMI invocations (JSON lines); long enough to outlive two restarts.
      */
-    private static ProcessHandle onlyWorker() {
-        return TestServer.await("exactly one worker process", DEADLINE, WorkerCrashTest::workers,
-                workers -> workers.size() == 1).get(0);
+    private static List<String[]> requests() {
+        List<String[]> requests = new ArrayList<>();
+        List<Golden> cases = Golden.cases();
+        for (int i = 0; i < STREAMS; i++) {
+            Golden golden = cases.get(i % cases.size());
+            int maxTokens = Math.min(380, 512 - golden.promptIds().length);
+            String sampling = i < cases.size() ? "\"temperature\": 0" : "\"temperature\": 0.8, \"seed\": " + (100 + i);
+            if (i % 2 == 0) {
+                requests.add(new String[] {"/v1/completions", "{\"prompt\": " + Requests.idList(golden.promptIds())
+                        + ", \"max_tokens\": " + maxTokens + ", " + sampling + ", \"ignore_eos\": true, "
+                        + "\"stream\": true}"});
+            } else {
+                String parameters = i < cases.size() ? "\"do_sample\": false"
+                        : "\"do_sample\": true, \"temperature\": 0.8, \"seed\": " + (100 + i);
+                requests.add(new String[] {"/invocations", "{\"inputs\": " + TestServer.JSON.valueToTree(golden.prompt())
+                        + ", \"parameters\": {\"max_new_tokens\": " + maxTokens + ", " + parameters
+                        + ", \"ignore_eos\": true}, \"stream\": true}"});
+            }
+        }
+        return requests;
     }
 
-    private static List<ProcessHandle> workers() {
-        return ProcessHandle.current().descendants()
-                .filter(p -> p.isAlive() && p.info().commandLine().orElse("").contains("-m lmi_worker"))
-                .collect(Collectors.toList());
+    /** Waits until every stream has at least {@code tokens} tokens, then kills the worker; returns its pid. */
+    private static long killWhenEachStreamHas(List<Stream> streams, int tokens) {
+        TestServer.await("every stream to reach " + tokens + " tokens", DEADLINE,
+                () -> streams.stream().mapToInt(Stream::tokensSoFar).min().orElse(0), least -> least >= tokens);
+        ProcessHandle worker = WorkerProcesses.only();
+        assertTrue(worker.destroyForcibly(), "SIGKILL to the worker " + worker.pid());
+        return worker.pid();
     }
 
-    /** /ping statuses from now until it answers 200 after having answered 503. */
-    private List<Integer> pingUntilBackUp() {
-        List<Integer> statuses = new ArrayList<>();
-        TestServer.await("/ping to answer 503 and then 200", DEADLINE, () -> {
-            statuses.add(server.get("/ping").statusCode());
-            return statuses;
-        }, seen -> seen.contains(503) && seen.get(seen.size() - 1) == 200);
-        return statuses;
+    /** /ping answers 503 while the worker restarts, then 200 once the {@code restarts}-th new one serves. */
+    private void awaitBackUp(int restarts) {
+        TestServer.await("restart " + restarts + " to begin", DEADLINE,
+                () -> server.metric("lmi_worker_restarts_total"), count -> count >= restarts);
+        TestServer.await("/ping to answer 200 after restart " + restarts, DEADLINE,
+                () -> server.get("/ping").statusCode(), status -> status == 200);
     }
 
-    private BufferedReader open(HttpRequest request) {
-        HttpResponse<InputStream> response = server.sendStreaming(request);
-        assertEquals(200, response.statusCode());
-        return new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    private Stream open(String[] request) {
+        HttpResponse<InputStream> response = server.sendStreaming(server.postRequest(request[0], request[1]));
+        assertEquals(200, response.statusCode(), request[1]);
+        return new Stream(request[0].equals("/invocations"),
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)));
     }
 
-    private static String readRest(BufferedReader reader) {
-        try (reader) {
-            return reader.lines().collect(Collectors.joining("\n", "", "\n"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** One streamed response, read on its own thread as it arrives: one entry per token. */
+    private static final class Stream {
+        private final List<String> tokens = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<List<String>> done;
+
+        Stream(boolean jsonLines, BufferedReader reader) {
+            done = CompletableFuture.supplyAsync(() -> read(jsonLines, reader));
+        }
+
+        int tokensSoFar() {
+            return tokens.size();
+        }
+
+        List<String> finish() {
+            return done.join();
+        }
+
+        /**
+         * Each token as its id and text for JSON lines, or its text for server-sent events, whose chunks carry no
+         * id; the last entry is the finish reason.
+         */
+        private List<String> read(boolean jsonLines, BufferedReader reader) {
+            try (reader) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    if (jsonLines) {
+                        JsonNode event = TestServer.json(line);
+                        tokens.add(event.path("token").path("id").asInt() + " " + event.path("token").path("text"));
+                        if (event.has("generated_text")) {
+                            tokens.add("finish: " + event.path("details").path("finish_reason").asText("(none)"));
+                        }
+                    } else if (line.startsWith("data: {")) {
+                        JsonNode choice = TestServer.json(line.substring("data: ".length())).path("choices").path(0);
+                        tokens.add(choice.path("text").toString());
+                        if (!choice.path("finish_reason").isNull()) {
+                            tokens.add("finish: " + choice.path("finish_reason").asText());
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return List.copyOf(tokens);
         }
     }
 }
