@@ -96,6 +96,31 @@ class SchedulerTest {
     }
 
     @Test
+    void requestsEvictedFromADeadWorkersSchedulerResumeOnANewOneWithTheSameOutputs() {
+        List<List<Integer>> expected = outputsWithoutPreemption();
+        scheduler(64, 2, 256, false);
+        List<Request> requests = addThreeRequests();
+        worker.step(scheduler);
+        int[] firstTokens = requests.stream().limit(2).mapToInt(r -> r.outputTokenIds()[0]).toArray();
+
+        List<Request> evicted = scheduler.evictAll();
+        assertEquals(requests, evicted, "running ones in admission order, then the waiting one");
+        evicted.forEach(r -> assertEquals(RequestStatus.PREEMPTED, r.status()));
+        assertFalse(scheduler.hasWork());
+
+        scheduler(64, 2, 256, false);
+        FakeWorker newWorker = new FakeWorker(16, FakeWorker.HASH_MODEL);
+        evicted.forEach(scheduler::resume);
+        assertEquals(List.of("1:65@0+s new", "2:65@0+s new"), shape(newWorker.step(scheduler)),
+                "each recomputes its prompt and the token it had");
+        assertArrayEquals(firstTokens, requests.stream().limit(2).mapToInt(r -> r.outputTokenIds()[0]).toArray());
+        newWorker.runToCompletion(scheduler);
+        assertEquals(expected, requests.stream().map(SchedulerTest::outputOf).toList());
+        assertThrows(IllegalArgumentException.class, () -> scheduler.resume(requests.get(0)),
+                "a finished request cannot resume");
+    }
+
+    @Test
     void theNewestRequestIsPreemptedFreedAndRecomputedWithItsOutput() {
         List<List<Integer>> expected = outputsWithoutPreemption();
         scheduler(12, 8, 256, false);
