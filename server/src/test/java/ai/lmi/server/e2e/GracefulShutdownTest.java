@@ -78,6 +78,7 @@ class GracefulShutdownTest {
         ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Dai.djl.offline=true",
                 "-cp", System.getProperty("java.class.path"), LmiServer.class.getName(),
                 "--model", TestServer.tinyLlama().toString(), "--port", "0", "--bind_address", "127.0.0.1",
+                "--management_address", TestServer.ANY_LOCAL_PORT,
                 "--option.kv_cache_bytes", "16m", "--graceful_shutdown_timeout_s", "120");
         builder.environment().put(LmiServer.PYTHON_WORKER_DIR_ENV, TestServer.pythonWorker().toString());
         builder.redirectErrorStream(true);

@@ -44,7 +44,8 @@ class OpenAiClientTest {
     /** Serves {@code model} in-process and runs {@code script} of the client against it. */
     private static void runCheck(String script, Path model, Path pythonWorker) throws Exception {
         installClient();
-        ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0"), Map.of());
+        ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0",
+                "--management_address", "http://127.0.0.1:0"), Map.of());
         try (LmiServer server = new LmiServer(config, model, pythonWorker)) {
             int port = server.start();
             ExternalProcess check = run(List.of("node", script, "http://127.0.0.1:" + port + "/v1",
