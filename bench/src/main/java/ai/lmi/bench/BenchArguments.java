@@ -40,9 +40,9 @@ public record BenchArguments(
         String label,
         Path resultFile) {
 
-    private static final Set<String> VALUE_FLAGS = Set.of("--url", "--api-key", "--api", "--model-name", "--temperature",
-            "--concurrency", "--request-rate", "--max-concurrency", "--num-requests", "--warmup", "--prompt-tokens",
-            "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",
+    private static final Set<String> VALUE_FLAGS = Set.of("--url", "--api-key", "--api", "--model-name",
+            "--temperature", "--concurrency", "--request-rate", "--max-concurrency", "--num-requests", "--warmup",
+            "--prompt-tokens", "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",
             FilePrompts.FLAG, "--seed", "--max-tokens", "--max-tokens-range", "--request-timeout", Goodput.FLAG,
             "--plot", "--label", "--result-file");
     private static final Set<String> SWITCHES = Set.of("--ignore-eos", "--metrics", "--no-metrics");
