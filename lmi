@@ -9,9 +9,10 @@ usage() {
   cat <<USAGE
 usage: ./lmi <command> [args]
 
-  serve [ARGS]         build what is missing and serve on :8080; without --model, a demo model
-                       (random weights: random text). ARGS: --model DIR, --port N, --config FILE,
-                       --option.KEY VALUE (see docs/configuration.md)
+  serve [ARGS]         build what is missing and serve on :8080 (management routes on
+                       127.0.0.1:8081); without --model, a demo model (random weights: random
+                       text). ARGS: --model DIR, --port N, --config FILE, --option.KEY VALUE (see
+                       docs/configuration.md); OPTION_API_KEY=KEY asks every client for the key
   test                 run the whole test suite (Python worker, then Java)
   bench [ARGS]         load generator for a running server: OpenAI /v1/completions (ours, vLLM,
                        TGI, llama.cpp), LMI /invocations or /v1/embeddings; ./lmi bench --help

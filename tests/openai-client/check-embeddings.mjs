@@ -1,10 +1,11 @@
 // Runs the official openai npm client's embeddings against a running LMI Server that serves an
 // embedding model (option.task=text-embedding).
 //
-//   node check-embeddings.mjs http://127.0.0.1:8080/v1 MODEL
+//   [LMI_API_KEY=KEY] node check-embeddings.mjs http://127.0.0.1:8080/v1 MODEL
 //
 // The client asks for base64 unless told otherwise and decodes the vectors itself; they must match
-// those asked for as floats. Checks dimensions, unit length, index order, usage and a 400 error.
+// those asked for as floats. Checks dimensions, unit length, index order, usage and a 400 error;
+// with LMI_API_KEY, that clients with a wrong key get an AuthenticationError (401).
 // Prints one JSON line on success; on any mismatch prints what differed and exits 1.
 import { check, checkEqual, expectBadRequest, runChecks } from './checks.mjs';
 
@@ -52,4 +53,4 @@ runChecks('check-embeddings.mjs', async (client, model) => ({
   embeddings: await checkEmbeddings(client, model),
   error: await expectBadRequest('embeddings of an empty list',
     () => client.embeddings.create({ model, input: [] }), 'input'),
-}));
+}), (client, model) => client.embeddings.create({ model, input: SENTENCES[0] }));

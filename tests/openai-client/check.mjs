@@ -1,9 +1,10 @@
 // Runs the official openai npm client against a running LMI Server.
 //
-//   node check.mjs http://127.0.0.1:8080/v1 MODEL
+//   [LMI_API_KEY=KEY] node check.mjs http://127.0.0.1:8080/v1 MODEL
 //
 // Checks models, completions and chat completions (plain and streamed: the streamed pieces must
-// concatenate to the plain answer of the same greedy request), usage counts and a 400 error.
+// concatenate to the plain answer of the same greedy request), usage counts and a 400 error; with
+// LMI_API_KEY, that clients with a wrong key get an AuthenticationError (401).
 // Prints one JSON line on success; on any mismatch prints what differed and exits 1.
 import { check, checkEqual, expectBadRequest, runChecks } from './checks.mjs';
 
@@ -127,4 +128,4 @@ runChecks('check.mjs', async (client, model) => ({
   completion: await checkCompletions(client, model),
   chat: await checkChat(client, model),
   errors: await checkErrors(client, model),
-}));
+}), (client, model) => client.chat.completions.create({ model, messages: MESSAGES, max_tokens: MAX_TOKENS }));

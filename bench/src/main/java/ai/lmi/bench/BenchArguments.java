@@ -14,6 +14,7 @@ import java.util.Set;
  * flag and what it accepts.
  *
  * @param url the server's base URL, without a trailing slash
+ * @param apiKey {@code --api-key}, or {@link ApiKey#NONE}
  * @param modelName null to ask the server's {@code /v1/models}
  * @param loads one run each, in order
  * @param goodput null without {@code --goodput}
@@ -21,6 +22,7 @@ import java.util.Set;
  */
 public record BenchArguments(
         URI url,
+        ApiKey apiKey,
         Api api,
         String modelName,
         double temperature,
@@ -38,9 +40,9 @@ public record BenchArguments(
         String label,
         Path resultFile) {
 
-    private static final Set<String> VALUE_FLAGS = Set.of("--url", "--api", "--model-name", "--temperature",
-            "--concurrency", "--request-rate", "--max-concurrency", "--num-requests", "--warmup", "--prompt-tokens",
-            "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",
+    private static final Set<String> VALUE_FLAGS = Set.of("--url", "--api-key", "--api", "--model-name",
+            "--temperature", "--concurrency", "--request-rate", "--max-concurrency", "--num-requests", "--warmup",
+            "--prompt-tokens", "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",
             FilePrompts.FLAG, "--seed", "--max-tokens", "--max-tokens-range", "--request-timeout", Goodput.FLAG,
             "--plot", "--label", "--result-file");
     private static final Set<String> SWITCHES = Set.of("--ignore-eos", "--metrics", "--no-metrics");
@@ -59,6 +61,7 @@ public record BenchArguments(
         }
         return new BenchArguments(
                 url(in.string("--url").orElse(DEFAULT_URL)),
+                in.string("--api-key").isPresent() ? ApiKey.of(in.string("--api-key").get()) : ApiKey.NONE,
                 api,
                 in.string("--model-name").orElse(null),
                 in.decimal("--temperature", 0, true).orElse(0.0),

@@ -39,12 +39,13 @@ final class Benchmark implements AutoCloseable {
     }
 
     BenchSummary run() throws BenchException, UsageException, InterruptedException {
-        ServerApi api = api(new ServerProbe(http, args.url()));
+        ServerApi api = api(new ServerProbe(http, args.url(), args.apiKey()));
         Workload workload = new Workload(prompts(),
                 args.outputLengths().sampler(Seeds.derive(args.seed(), Seeds.OUTPUT_LENGTHS)));
-        LoadRunner runner = new LoadRunner(new HttpStreamClient(http, args.url(), api, args.requestTimeout(), timers),
-                args.api(), timers, err);
-        MetricsScraper scraper = new MetricsScraper(http, args.url());
+        HttpStreamClient client =
+                new HttpStreamClient(http, args.url(), args.apiKey(), api, args.requestTimeout(), timers);
+        LoadRunner runner = new LoadRunner(client, args.api(), timers, err);
+        MetricsScraper scraper = new MetricsScraper(http, args.url(), args.apiKey());
         boolean scrape = scrapeMetrics(scraper);
         if (args.warmup() > 0) {
             warmUp(runner, workload);

@@ -15,6 +15,9 @@ final class HelpText {
 
             Target
               --url URL                  server base URL (default %s)
+              --api-key KEY              sent as "Authorization: Bearer KEY" with every request, the
+                                         /v1/models probe and the /metrics scrapes included (LMI Server's
+                                         option.api_key, vLLM's --api-key); without it, none is sent
               --api completions|invocations|embeddings
                                          completions: OpenAI POST /v1/completions, streamed as server-sent
                                          events with usage; invocations: LMI POST /invocations, streamed as JSON

@@ -25,14 +25,16 @@ final class HttpStreamClient {
 
     private final HttpClient client;
     private final URI endpoint;
+    private final ApiKey apiKey;
     private final ServerApi api;
     private final Duration timeout;
     private final ScheduledExecutorService timers;
 
-    HttpStreamClient(HttpClient client, URI baseUrl, ServerApi api, Duration timeout,
+    HttpStreamClient(HttpClient client, URI baseUrl, ApiKey apiKey, ServerApi api, Duration timeout,
             ScheduledExecutorService timers) {
         this.client = client;
         this.endpoint = URI.create(baseUrl + api.path());
+        this.apiKey = apiKey;
         this.api = api;
         this.timeout = timeout;
         this.timers = timers;
@@ -40,7 +42,7 @@ final class HttpStreamClient {
 
     /** Sends {@code request}; the future always completes normally. */
     CompletableFuture<RequestRecord> send(BenchRequest request) {
-        HttpRequest http = HttpRequest.newBuilder(endpoint)
+        HttpRequest http = apiKey.authorize(HttpRequest.newBuilder(endpoint))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(api.requestBody(request)))
                 .build();

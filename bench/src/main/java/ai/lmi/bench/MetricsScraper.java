@@ -15,11 +15,13 @@ final class MetricsScraper {
 
     private final HttpClient client;
     private final URI metricsUrl;
+    private final ApiKey apiKey;
     private String problem = "";
 
-    MetricsScraper(HttpClient client, URI baseUrl) {
+    MetricsScraper(HttpClient client, URI baseUrl, ApiKey apiKey) {
         this.client = client;
         this.metricsUrl = URI.create(baseUrl + "/metrics");
+        this.apiKey = apiKey;
     }
 
     URI url() {
@@ -28,7 +30,8 @@ final class MetricsScraper {
 
     /** The parsed metrics, or empty when the scrape failed; {@link #problem()} then says why. */
     Optional<PrometheusText> scrape() throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(metricsUrl).timeout(SCRAPE_TIMEOUT).GET().build();
+        HttpRequest request =
+                apiKey.authorize(HttpRequest.newBuilder(metricsUrl)).timeout(SCRAPE_TIMEOUT).GET().build();
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {

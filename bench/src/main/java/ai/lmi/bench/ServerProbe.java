@@ -13,18 +13,22 @@ import java.time.Duration;
 final class ServerProbe {
 
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int UNAUTHORIZED = 401;
 
     private final HttpClient client;
     private final URI baseUrl;
+    private final ApiKey apiKey;
 
-    ServerProbe(HttpClient client, URI baseUrl) {
+    ServerProbe(HttpClient client, URI baseUrl, ApiKey apiKey) {
         this.client = client;
         this.baseUrl = baseUrl;
+        this.apiKey = apiKey;
     }
 
     /** GETs {@code path}; any HTTP answer proves the server is there. */
     HttpResponse<String> get(String path) throws BenchException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(PROBE_TIMEOUT).GET().build();
+        HttpRequest request = apiKey.authorize(HttpRequest.newBuilder(URI.create(baseUrl + path)))
+                .timeout(PROBE_TIMEOUT).GET().build();
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -37,8 +41,10 @@ final class ServerProbe {
     String firstModelId() throws BenchException, InterruptedException {
         HttpResponse<String> response = get("/v1/models");
         if (response.statusCode() != 200) {
+            String remedy = response.statusCode() != UNAUTHORIZED ? "give --model-name"
+                    : apiKey.isPresent() ? "check --api-key" : "give the server's key with --api-key KEY";
             throw new BenchException("GET " + baseUrl + "/v1/models answered " + response.statusCode() + ": "
-                    + ErrorMessages.fromBody(response.statusCode(), response.body()) + "; give --model-name");
+                    + ErrorMessages.fromBody(response.statusCode(), response.body()) + "; " + remedy);
         }
         try {
             JsonNode id = Json.MAPPER.readTree(response.body()).path("data").path(0).path("id");

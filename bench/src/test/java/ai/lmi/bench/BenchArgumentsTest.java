@@ -1,6 +1,7 @@
 package ai.lmi.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,18 @@ class BenchArgumentsTest {
         assertEquals(0.0, args.temperature());
         assertNull(args.goodput());
         assertNull(args.modelName());
+        assertEquals(ApiKey.NONE, args.apiKey());
+    }
+
+    @Test
+    void anApiKeyIsKeptButNeverPrinted() throws UsageException {
+        BenchArguments args = BenchArguments.parse(List.of("--api-key", "sk-bench-1"));
+
+        assertTrue(args.apiKey().isPresent());
+        assertEquals("****", args.apiKey().toString());
+        assertFalse(args.toString().contains("sk-bench-1"), args.toString());
+        UsageException empty = assertThrows(UsageException.class, () -> BenchArguments.parse(List.of("--api-key=")));
+        assertEquals("--api-key must not be empty", empty.getMessage());
     }
 
     @Test

@@ -21,7 +21,7 @@ final class InProcessServer implements AutoCloseable {
     /** Serves {@code modelDir}; {@code settings} are more command-line settings. Returns once it serves. */
     static InProcessServer start(Path modelDir, String... settings) throws Exception {
         List<String> args = new ArrayList<>(List.of("--model", modelDir.toString(), "--port", "0",
-                "--bind_address", "127.0.0.1"));
+                "--bind_address", "127.0.0.1", "--management_address", "http://127.0.0.1:0"));
         args.addAll(List.of(settings));
         LmiServer server = new LmiServer(ServingConfigLoader.load(args, Map.of()), modelDir,
                 Path.of(System.getProperty("lmi.pythonWorker")));

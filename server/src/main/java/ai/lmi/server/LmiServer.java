@@ -23,8 +23,9 @@ import sun.misc.Signal;
 
 /**
  * The daemon: the HTTP front end and one model, per {@code option.task} either generative (the engine loop and its
- * Python worker) or an embedding model (in-process). The HTTP port opens first, so {@code /ping} answers 503 while
- * the model loads.
+ * Python worker) or an embedding model (in-process), on two listeners: the inference routes on {@code port}, the
+ * management routes on {@code management_address}. Both open first, so {@code /ping} answers 503 while the model
+ * loads.
  */
 public final class LmiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LmiServer.class);
@@ -34,35 +35,48 @@ public final class LmiServer implements AutoCloseable {
     private final String modelName;
     private final ModelRuntime model;
     private final HttpServer http;
+    private final HttpServer management;
     private final AtomicBoolean closed = new AtomicBoolean();
     private int port;
+    private int managementPort;
 
     /** @param pythonWorkerDir the python-worker directory; unused for an embedding model */
     public LmiServer(ServingConfig config, Path modelDir, Path pythonWorkerDir) throws IOException {
         ServerMetrics metrics = new ServerMetrics();
         HttpServerSettings httpSettings = HttpServerSettings.from(config);
+        HttpServerSettings managementSettings = HttpServerSettings.management(config);
         this.modelName = config.modelName();
         if (config.task() == Task.TEXT_EMBEDDING) {
             EmbeddingService embeddings =
                     new EmbeddingService(EmbeddingServiceSettings.from(config, modelDir), metrics);
             this.model = embeddings;
             this.http = new HttpServer(httpSettings, embeddings, metrics);
+            this.management = HttpServer.management(managementSettings, embeddings);
         } else {
             GenerationRuntime generation = new GenerationRuntime(config, modelDir, pythonWorkerDir, metrics);
             this.model = generation;
             this.http = new HttpServer(httpSettings, generation.service(), metrics);
+            this.management = HttpServer.management(managementSettings, generation.service());
         }
     }
 
-    /** Opens the port, then loads the model; returns once it serves. */
+    /** Opens both listeners, then loads the model; returns the inference port once it serves. */
     public int start() throws Exception {
         port = http.start();
-        log.info("serving {} on port {}: {}", modelName, port, model.start());
+        managementPort = management.start();
+        log.info("serving {} on port {} (management on port {}): {}", modelName, port, managementPort,
+                model.start());
         return port;
     }
 
+    /** The inference listener's port, once started. */
     public int port() {
         return port;
+    }
+
+    /** The management listener's port, once started. */
+    public int managementPort() {
+        return managementPort;
     }
 
     /**
@@ -82,6 +96,7 @@ public final class LmiServer implements AutoCloseable {
             return;
         }
         http.close();
+        management.close();
         model.close();
     }
 

@@ -26,6 +26,7 @@ public final class ChatRequestParser implements GenerationParser {
 
     @Override
     public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        RequestSchemas.CHAT.check(body);
         List<ChatMessage> messages = messages(body);
         OpenAiFields.requireSingleChoice(body);
         boolean stream = body.bool("stream", false);
@@ -77,6 +78,7 @@ public final class ChatRequestParser implements GenerationParser {
             if (!message.isObject()) {
                 throw body.mustBe(field, "an object with role and content", message);
             }
+            RequestSchemas.CHAT_MESSAGE.check(message, field + ".");
             JsonNode role = message.get("role");
             if (role == null || role.isNull()) {
                 throw ApiException.badRequest(field + ".role is required");
@@ -110,6 +112,7 @@ public final class ChatRequestParser implements GenerationParser {
             if (!part.isObject()) {
                 throw body.mustBe(partField, "an object {\"type\": \"text\", \"text\": ...}", part);
             }
+            RequestSchemas.CONTENT_PART.check(part, partField + ".");
             JsonNode type = part.get("type");
             if (type == null) {
                 throw ApiException.badRequest(partField + ".type is required");

@@ -26,6 +26,7 @@ public final class CompletionRequestParser implements GenerationParser {
 
     @Override
     public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        RequestSchemas.COMPLETIONS.check(body);
         OpenAiFields.requireSingleChoice(body);
         boolean stream = body.bool("stream", false);
         boolean includeUsage = OpenAiFields.includeUsage(body, stream);

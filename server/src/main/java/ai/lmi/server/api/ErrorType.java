@@ -3,6 +3,7 @@ package ai.lmi.server.api;
 /** The kinds of error the API reports: the HTTP status and the {@code type} of the error body. */
 public enum ErrorType {
     BAD_REQUEST(400, "BadRequest"),
+    UNAUTHORIZED(401, "Unauthorized"),
     NOT_FOUND(404, "NotFound"),
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),

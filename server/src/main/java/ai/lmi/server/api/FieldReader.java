@@ -55,6 +55,16 @@ public final class FieldReader {
         return new FieldReader(node, "");
     }
 
+    /** The object read. */
+    ObjectNode node() {
+        return node;
+    }
+
+    /** The object's path followed by a dot, or empty at the root, as error messages name its fields. */
+    String prefix() {
+        return prefix;
+    }
+
     /** The full path of {@code field}, as error messages name it. */
     private String path(String field) {
         return prefix + field;

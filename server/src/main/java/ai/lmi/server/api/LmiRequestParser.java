@@ -25,9 +25,11 @@ public final class LmiRequestParser implements GenerationParser {
 
     @Override
     public PreparedGeneration parse(FieldReader body, ServedModel model) {
+        RequestSchemas.LMI.check(body);
         String inputs = inputs(body);
         boolean stream = body.bool("stream", false);
         FieldReader parameters = body.object("parameters").orElseGet(() -> FieldReader.of(Json.object()));
+        RequestSchemas.LMI_PARAMETERS.check(parameters);
 
         Optional<Boolean> doSample = parameters.bool("do_sample");
         SamplingOptions sampling = SamplingOptions.read(parameters, doSample.orElse(false) ? 1.0 : 0.0,

@@ -51,6 +51,7 @@ final class OpenAiFields {
             if (!stream) {
                 throw ApiException.badRequest("stream_options is only allowed when stream is true");
             }
+            RequestSchemas.STREAM_OPTIONS.check(options);
             return options.bool("include_usage", false);
         }).orElse(false);
     }

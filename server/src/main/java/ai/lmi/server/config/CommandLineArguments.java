@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The command line: {@code --model DIR}, {@code --config FILE}, and {@code --KEY VALUE} or
- * {@code --KEY=VALUE} for any configuration key ({@code --port 8081}, {@code --option.block_size=32}).
+ * {@code --KEY=VALUE} for any configuration key ({@code --port 9000}, {@code --option.block_size=32}).
  */
 record CommandLineArguments(Map<String, ConfigEntry> settings, Optional<Path> configFile) {
 

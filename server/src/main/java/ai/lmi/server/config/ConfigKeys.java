@@ -60,6 +60,9 @@ final class ConfigKeys {
      */
     static final ConfigKey<Integer> MAX_BATCH_DELAY =
             new ConfigKey<>("option.max_batch_delay", Integer.class, ValueParsers.integer(0, 60000), "0");
+    /** Unset: no key is asked for. */
+    static final ConfigKey<Secret> API_KEY =
+            new ConfigKey<>("option.api_key", Secret.class, ValueParsers.secret(), null);
     static final ConfigKey<Integer> JOB_QUEUE_SIZE =
             new ConfigKey<>("job_queue_size", Integer.class, ValueParsers.positiveInteger(), "1000");
     /** Unset: derived from the model directory's name. */
@@ -67,6 +70,9 @@ final class ConfigKeys {
     static final ConfigKey<Integer> PORT = new ConfigKey<>("port", Integer.class, ValueParsers.integer(0, 65535), "8080");
     static final ConfigKey<String> BIND_ADDRESS =
             new ConfigKey<>("bind_address", String.class, ValueParsers.nonEmptyText(), "0.0.0.0");
+    /** DJL Serving's management address: this machine only. */
+    static final ConfigKey<ListenAddress> MANAGEMENT_ADDRESS = new ConfigKey<>("management_address",
+            ListenAddress.class, ValueParsers.listenAddress(), "http://127.0.0.1:8081");
     /** 6 MiB, SageMaker's default payload limit; at most what one Netty aggregate can hold. */
     static final ConfigKey<Long> MAX_PAYLOAD_BYTES =
             new ConfigKey<>("max_payload_bytes", Long.class, ValueParsers.byteSize(Integer.MAX_VALUE), "6m");
@@ -87,8 +93,9 @@ final class ConfigKeys {
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
             MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
             BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, POOLING,
-            NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
-            BIND_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS, WORKER_RESTART_WINDOW_S,
+            NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
+            BIND_ADDRESS, MANAGEMENT_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS,
+            WORKER_RESTART_WINDOW_S,
             GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

@@ -133,6 +133,11 @@ public final class ServingConfig {
         return Duration.ofMillis(value(ConfigKeys.MAX_BATCH_DELAY));
     }
 
+    /** {@code option.api_key}: when set, every route but {@code GET /ping} needs it; empty when unset. */
+    public Optional<Secret> apiKey() {
+        return Optional.ofNullable(value(ConfigKeys.API_KEY));
+    }
+
     /** {@code job_queue_size}: requests admitted before new ones get 503, default 1000. */
     public int jobQueueSize() {
         return value(ConfigKeys.JOB_QUEUE_SIZE);
@@ -151,6 +156,11 @@ public final class ServingConfig {
     /** {@code bind_address}, default {@code 0.0.0.0}. */
     public String bindAddress() {
         return value(ConfigKeys.BIND_ADDRESS);
+    }
+
+    /** {@code management_address}: where the management routes listen, default {@code http://127.0.0.1:8081}. */
+    public ListenAddress managementAddress() {
+        return value(ConfigKeys.MANAGEMENT_ADDRESS);
     }
 
     /** {@code max_payload_bytes}: the largest request body, default 6 MiB. */
@@ -211,7 +221,8 @@ public final class ServingConfig {
         return key.type().cast(settings.get(key.name()).value());
     }
 
-    // Numbers, booleans and null stay as they are for JSON; enums and paths become their configured text.
+    // Numbers, booleans and null stay as they are for JSON; enums and paths become their configured text, and a
+    // Secret its redaction.
     private static Object renderedValue(Object value) {
         if (value instanceof Enum<?> constant) {
             return ConfigValues.configName(constant);

@@ -24,7 +24,7 @@ public final class ServingConfigLoader {
      * Merges the sources (command line > serving.properties > environment > defaults), warns about
      * unknown keys, and validates every effective value.
      *
-     * @param args the command-line arguments, e.g. {@code ["--model", "/opt/ml/model", "--port", "8081"]}
+     * @param args the command-line arguments, e.g. {@code ["--model", "/opt/ml/model", "--port", "9000"]}
      * @param environment the process environment, e.g. {@code System.getenv()}
      * @throws ConfigException listing every malformed argument, unreadable file or invalid value
      */

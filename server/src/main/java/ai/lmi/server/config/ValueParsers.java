@@ -92,6 +92,20 @@ final class ValueParsers {
         };
     }
 
+    /** A secret such as an API key: any non-empty text, never shown (an empty one would lock every client out). */
+    static Function<String, Secret> secret() {
+        return text -> {
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("must not be empty; leave the key unset to serve without one");
+            }
+            return new Secret(text);
+        };
+    }
+
+    static Function<String, ListenAddress> listenAddress() {
+        return ListenAddress::parse;
+    }
+
     /** A name that can stand in a URL path such as {@code /models/{name}}. */
     static Function<String, String> modelName() {
         return text -> {

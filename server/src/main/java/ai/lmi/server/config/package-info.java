@@ -6,7 +6,7 @@
  * <ol>
  *   <li><b>Command line.</b> {@code --model DIR} sets {@code option.model_id}; {@code --config FILE}
  *       names the properties file to read; any key can be given as {@code --KEY VALUE} or
- *       {@code --KEY=VALUE}, e.g. {@code --port 8081}, {@code --option.block_size=32},
+ *       {@code --KEY=VALUE}, e.g. {@code --port 9000}, {@code --option.block_size=32},
  *       {@code --job_queue_size 100}. Keys are spelled exactly as in serving.properties. Every flag
  *       takes a value (write {@code --option.enable_prefix_caching false}); a value that starts
  *       with {@code --} needs the {@code =} form. A later flag overrides an earlier one; a

@@ -3,6 +3,7 @@ package ai.lmi.server.http;
 import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.model.ModelService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP front end: binds the configured address and serves every connection with {@link HttpServerInitializer}. */
+/**
+ * One HTTP listener: binds the configured address and serves every connection with {@link HttpServerInitializer}.
+ * The daemon has two, the inference routes on {@code port} and the management routes on {@code management_address}.
+ */
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -41,7 +45,13 @@ public final class HttpServer implements AutoCloseable {
 
     private HttpServer(HttpServerSettings settings, RouteTable routes) {
         this.settings = settings;
-        this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes());
+        this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes(),
+                settings.apiKey().map(ApiKeyCheck::new));
+    }
+
+    /** The management listener of either task's model: {@code GET /models} and {@code GET /models/{name}}. */
+    public static HttpServer management(HttpServerSettings settings, ModelService service) {
+        return new HttpServer(settings, ServerRoutes.management(service));
     }
 
     /**
@@ -66,12 +76,12 @@ public final class HttpServer implements AutoCloseable {
                 .awaitUninterruptibly();
         if (!bound.isSuccess()) {
             close();
-            throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": "
-                    + bound.cause().getMessage(), bound.cause());
+            throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + " ("
+                    + settings.configuredBy() + "): " + bound.cause().getMessage(), bound.cause());
         }
         listener = bound.channel();
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
-        LOG.info("listening on http://{}:{}", settings.bindAddress(), port);
+        LOG.info("listening on http://{}:{} ({})", settings.bindAddress(), port, settings.configuredBy());
         return port;
     }
 

@@ -5,16 +5,20 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.util.Optional;
 
 /** The pipeline of every connection, ending in the router of the served task's routes. */
 final class HttpServerInitializer extends ChannelInitializer<Channel> {
 
     private final int maxPayloadBytes;
     private final RequestRouter router;
+    /** Empty: no API key is asked for. */
+    private final Optional<ApiKeyCheck> apiKey;
 
-    HttpServerInitializer(RouteTable routes, int maxPayloadBytes) {
+    HttpServerInitializer(RouteTable routes, int maxPayloadBytes, Optional<ApiKeyCheck> apiKey) {
         this.maxPayloadBytes = maxPayloadBytes;
         this.router = new RequestRouter(routes);
+        this.apiKey = apiKey;
     }
 
     @Override
@@ -22,6 +26,8 @@ final class HttpServerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = channel.pipeline();
         p.addLast(new HttpServerCodec());
         p.addLast(new HttpServerKeepAliveHandler());
+        // Before the aggregator: a request without the key is refused before its body is read.
+        apiKey.ifPresent(check -> p.addLast(new ApiKeyFilter(check)));
         p.addLast(new PayloadLimitAggregator(maxPayloadBytes));
         p.addLast(router);
     }

@@ -61,6 +61,11 @@ final class RouteTable {
         }
     }
 
+    /** Whether two paths name the same route path, as {@link #match} compares them. */
+    static boolean samePath(String path, String other) {
+        return Arrays.equals(segments(path), segments(other));
+    }
+
     // "/a/b/" and "/a/b" are the same path; empty segments ("//") are dropped.
     private static String[] segments(String path) {
         return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toArray(String[]::new);

@@ -1,5 +1,6 @@
 package ai.lmi.server.http;
 
+import ai.lmi.server.api.ApiException;
 import ai.lmi.server.api.ChatRequestParser;
 import ai.lmi.server.api.CompletionRequestParser;
 import ai.lmi.server.api.InvocationRequestParser;
@@ -13,13 +14,18 @@ import ai.lmi.server.metrics.ServerMetrics;
 import ai.lmi.server.model.ModelService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 
 /**
  * The server's HTTP surface, per {@code option.task}: every route and the endpoint that answers it. Both tasks
- * answer {@code /ping}, the model listings and {@code /metrics}; a route of the other task answers 400.
+ * answer {@code /ping}, the OpenAI model listing and {@code /metrics}; a route of the other task answers 400. The
+ * management routes have a listener of their own, on {@code management_address}.
  */
 final class ServerRoutes {
+
+    private static final String MODELS = "/models";
+    private static final String MODEL = "/models/{name}";
 
     private ServerRoutes() {}
 
@@ -51,14 +57,27 @@ final class ServerRoutes {
                         service, "Chat Completions", Task.TEXT_EMBEDDING, Task.TEXT_GENERATION));
     }
 
+    /** The management listener's routes: the served model, and with its name its effective configuration. */
+    static RouteTable management(ModelService service) {
+        ModelEndpoints models = new ModelEndpoints(service);
+        return new RouteTable()
+                .add(HttpMethod.GET, MODELS, models::managementList)
+                .add(HttpMethod.GET, MODEL, models::describe);
+    }
+
     private static RouteTable common(ModelService service, ServerMetrics metrics) {
         ModelEndpoints models = new ModelEndpoints(service);
+        // 404 naming where they went, rather than the 404 of a path that never existed.
+        Endpoint onManagementListener = (ctx, request, pathParams) -> {
+            throw ApiException.notFound("GET " + new QueryStringDecoder(request.uri()).path() + " is served on the "
+                    + "management listener (management_address), not on this port");
+        };
         return new RouteTable()
                 .add(HttpMethod.GET, "/ping", new PingEndpoint(service))
                 .add(HttpMethod.GET, "/v1/models", models::openAiList)
                 .add(HttpMethod.GET, "/v1/models/{id}", models::openAiModel)
-                .add(HttpMethod.GET, "/models", models::managementList)
-                .add(HttpMethod.GET, "/models/{name}", models::describe)
+                .add(HttpMethod.GET, MODELS, onManagementListener)
+                .add(HttpMethod.GET, MODEL, onManagementListener)
                 .add(HttpMethod.GET, "/metrics", (ctx, request, pathParams) -> HttpResponses.sendText(
                         ctx, HttpResponseStatus.OK, MetricRegistry.CONTENT_TYPE, metrics.render()));
     }

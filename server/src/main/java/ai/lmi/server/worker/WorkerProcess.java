@@ -138,6 +138,8 @@ public final class WorkerProcess implements AutoCloseable {
         env.merge("PYTHONPATH", workerDir, (old, dir) -> old.isEmpty() ? dir : dir + File.pathSeparator + old);
         // Busy-waiting OpenMP threads fight OpenBLAS's for the cores (see python-worker/lmi_worker/__main__.py).
         env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        // The worker runs the model's code and never checks requests: it has no use for the API key.
+        env.remove("OPTION_API_KEY");
         return builder;
     }
 

@@ -55,7 +55,7 @@ class EmbeddingSchemasTest {
     void lmiStringIsOneVectorAndListIsVectors() {
         EmbeddingParser parser = new LmiEmbeddingRequestParser();
 
-        PreparedEmbedding one = parser.parse(body("{\"inputs\": \"a\", \"parameters\": {\"x\": 1}}"), MODEL);
+        PreparedEmbedding one = parser.parse(body("{\"inputs\": \"a\", \"parameters\": {}}"), MODEL);
         PreparedEmbedding list = parser.parse(body("{\"inputs\": [\"a\", \"b\"]}"), MODEL);
 
         assertJsonEquals("[0.6, -0.8]", one.renderer().render(TWO.subList(0, 1)));

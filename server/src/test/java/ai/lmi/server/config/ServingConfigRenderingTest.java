@@ -1,7 +1,9 @@
 package ai.lmi.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,12 +40,16 @@ class ServingConfigRenderingTest {
         expected.put("option.truncate", entry(false, "default"));
         expected.put("option.batch_size", entry(32, "default"));
         expected.put("option.max_batch_delay", entry(0, "default"));
+        expected.put("option.api_key", entry(null, "default"));
         expected.put("job_queue_size", entry(1000, "default"));
         expected.put("model_name", entry("llama", "derived from option.model_id"));
         expected.put("port", entry(9000, "command line"));
         expected.put("bind_address", entry("0.0.0.0", "default"));
+        expected.put("management_address", entry("http://127.0.0.1:8081", "default"));
         expected.put("max_payload_bytes", entry(1048576L, "environment SERVING_MAX_PAYLOAD_BYTES"));
         expected.put("worker_startup_timeout_s", entry(600, "default"));
+        expected.put("worker_max_restarts", entry(5, "default"));
+        expected.put("worker_restart_window_s", entry(600, "default"));
         expected.put("graceful_shutdown_timeout_s", entry(30, "default"));
         expected.put("request_timeout_s", entry(0, "default"));
 
@@ -74,10 +80,34 @@ class ServingConfigRenderingTest {
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
                 + "option.python_executable=null (default), option.pooling=mean (default), "
                 + "option.normalize=true (default), option.truncate=false (default), "
-                + "option.batch_size=32 (default), option.max_batch_delay=0 (default), job_queue_size=1000 (default), "
-                + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
+                + "option.batch_size=32 (default), option.max_batch_delay=0 (default), option.api_key=null (default), "
+                + "job_queue_size=1000 (default), model_name=model (default), port=9000 (command line), "
+                + "bind_address=0.0.0.0 (default), management_address=http://127.0.0.1:8081 (default), "
                 + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
+                + "worker_max_restarts=5 (default), worker_restart_window_s=600 (default), "
                 + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default)", line);
+    }
+
+    @Test
+    void theApiKeyIsRedactedInTheMapAndTheLogLine() {
+        String key = "sk-secret-1234";
+        ServingConfig config = ServingConfigLoader.load(List.of(), Map.of("OPTION_API_KEY", key));
+
+        assertEquals(entry("****", "environment OPTION_API_KEY"), config.toMap().get("option.api_key"));
+        assertTrue(config.toString().contains("option.api_key=**** (environment OPTION_API_KEY)"), config.toString());
+        assertFalse(config.toString().contains(key));
+        assertFalse(config.toMap().toString().contains(key));
+        assertEquals(key, config.apiKey().orElseThrow().reveal());
+    }
+
+    @Test
+    void managementAddressAcceptsAnyHostAndPortZero() {
+        assertEquals(new ListenAddress("0.0.0.0", 0), ServingConfigLoader.load(
+                List.of("--management_address", "http://0.0.0.0:0/"), Map.of()).managementAddress());
+        assertEquals(new ListenAddress("[::1]", 9081), ServingConfigLoader.load(
+                List.of(), Map.of("SERVING_MANAGEMENT_ADDRESS", "http://[::1]:9081")).managementAddress());
+        assertEquals(new ListenAddress("127.0.0.1", 8081),
+                ServingConfigLoader.load(List.of(), Map.of()).managementAddress());
     }
 
     private static Map<String, Object> entry(Object value, String source) {

@@ -44,6 +44,7 @@ class ServingContainerTest {
 
     private static GenericContainer<?> container;
     private static int port;
+    private static int managementPort;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
@@ -51,6 +52,7 @@ class ServingContainerTest {
         assumeTrue(DockerClientFactory.instance().isDockerAvailable(), "no Docker engine answers: skipped");
         buildImageIfMissing();
         port = freePort();
+        managementPort = freePort();
         container = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 // Built here, never pulled: a pull of :latest would retry against a registry that is not there.
                 .withImagePullPolicy(image -> false)
@@ -58,6 +60,8 @@ class ServingContainerTest {
                 .withFileSystemBind(tinyLlama().toString(), "/opt/ml/model", BindMode.READ_ONLY)
                 .withEnv("SAGEMAKER_BIND_TO_PORT", Integer.toString(port))
                 .withEnv("SAGEMAKER_MODEL_SERVER_TIMEOUT", "120")
+                // On the host network the default management port, 8081, may be taken.
+                .withEnv("SERVING_MANAGEMENT_ADDRESS", "http://127.0.0.1:" + managementPort)
                 .withCommand("serve")
                 .withLogConsumer(new Slf4jLogConsumer(LOG))
                 // Host networking maps no ports, so readiness comes from the log, then /ping below.
@@ -92,7 +96,8 @@ class ServingContainerTest {
         assertTrue(bad.body().contains("inputs"), bad.body());
 
         String model = read(get("/v1/models").body()).path("data").path(0).path("id").asText();
-        JsonNode timeout = read(get("/models/" + model).body()).path("config").path("request_timeout_s");
+        JsonNode timeout = read(get(managementPort, "/models/" + model).body()).path("config")
+                .path("request_timeout_s");
         assertEquals(120, timeout.path("value").asInt(), "serve maps SAGEMAKER_MODEL_SERVER_TIMEOUT: " + timeout);
 
         // docker stop with a long generation in flight: it runs to its end, then the container exits 0.
@@ -112,7 +117,12 @@ class ServingContainerTest {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return get(port, path);
+    }
+
+    private HttpResponse<String> get(int listenerPort, String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(listenerPort, path)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
@@ -120,12 +130,12 @@ class ServingContainerTest {
     }
 
     private static HttpRequest request(String body) {
-        return HttpRequest.newBuilder(uri("/invocations")).header("Content-Type", "application/json")
+        return HttpRequest.newBuilder(uri(port, "/invocations")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
-    private static URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
+    private static URI uri(int listenerPort, String path) {
+        return URI.create("http://localhost:" + listenerPort + path);
     }
 
     private static JsonNode read(String line) {

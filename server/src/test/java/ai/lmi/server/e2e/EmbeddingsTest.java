@@ -131,9 +131,9 @@ class EmbeddingsTest extends MiniLmServerTest {
         JsonNode models = TestServer.json(server.get("/v1/models").body());
         assertEquals(MiniLm.NAME, models.get("data").get(0).get("id").asText());
         assertEquals(MiniLm.MAX_MODEL_LEN, models.get("data").get(0).get("max_model_len").asInt());
-        assertEquals(MiniLm.NAME, TestServer.json(server.get("/models").body()).get("models").get(0)
+        assertEquals(MiniLm.NAME, TestServer.json(server.getManagement("/models").body()).get("models").get(0)
                 .get("modelName").asText());
-        JsonNode described = TestServer.json(server.get("/models/" + MiniLm.NAME).body());
+        JsonNode described = TestServer.json(server.getManagement("/models/" + MiniLm.NAME).body());
         assertEquals("Healthy", described.get("status").asText());
         assertEquals("text-embedding", described.get("config").get("option.task").get("value").asText());
 

@@ -15,7 +15,8 @@ final class ServerProcess {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString(), "-Dai.djl.offline=true",
                 "-cp", System.getProperty("java.class.path"), LmiServer.class.getName(),
-                "--model", modelDir.toString(), "--port", "0", "--bind_address", "127.0.0.1"));
+                "--model", modelDir.toString(), "--port", "0", "--bind_address", "127.0.0.1",
+                "--management_address", TestServer.ANY_LOCAL_PORT));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put(LmiServer.PYTHON_WORKER_DIR_ENV, TestServer.pythonWorker().toString());

@@ -23,23 +23,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
-/** A real {@link LmiServer} on a free port, with its real Python worker, and an HTTP/1.1 client for it. */
+/**
+ * A real {@link LmiServer} on a free port, its management listener on another, with its real Python worker, and an
+ * HTTP/1.1 client for it.
+ */
 final class TestServer implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** A {@code management_address} on 127.0.0.1 and a free port, so that servers never contend for 8081. */
+    static final String ANY_LOCAL_PORT = "http://127.0.0.1:0";
     /** Generous: a request waits for a worker restart at most; nothing here asserts on time. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final LmiServer server;
     private final int port;
+    /** Sent with every request when not null, as {@code Authorization: Bearer}. */
+    private final String apiKey;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
 
-    private TestServer(LmiServer server, int port) {
+    private TestServer(LmiServer server, int port, String apiKey) {
         this.server = server;
         this.port = port;
+        this.apiKey = apiKey;
     }
 
     static Path tinyLlama() {
@@ -57,13 +65,25 @@ final class TestServer implements AutoCloseable {
 
     /** Serves {@code modelDir} on 127.0.0.1 and a free port; {@code args} are more command-line settings. */
     static TestServer start(Path modelDir, String... args) {
+        return startWithKey(modelDir, null, args);
+    }
+
+    /**
+     * Serves {@code modelDir} with {@code option.api_key} set to {@code apiKey} (null: none), which this client
+     * then sends with every request.
+     */
+    static TestServer startWithKey(Path modelDir, String apiKey, String... args) {
         List<String> all = new ArrayList<>(List.of("--model", modelDir.toString(), "--port", "0",
-                "--bind_address", "127.0.0.1", "--worker_startup_timeout_s", "120"));
+                "--bind_address", "127.0.0.1", "--management_address", ANY_LOCAL_PORT,
+                "--worker_startup_timeout_s", "120"));
+        if (apiKey != null) {
+            all.addAll(List.of("--option.api_key", apiKey));
+        }
         all.addAll(List.of(args));
         try {
             LmiServer server = new LmiServer(ServingConfigLoader.load(all, Map.of()), modelDir, pythonWorker());
             try {
-                return new TestServer(server, server.start());
+                return new TestServer(server, server.start(), apiKey);
             } catch (Exception e) {
                 server.close();
                 throw e;
@@ -77,12 +97,31 @@ final class TestServer implements AutoCloseable {
         return port;
     }
 
+    int managementPort() {
+        return server.managementPort();
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort() + path);
+    }
+
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).GET().build());
+        return send(request(uri(path)).GET().build());
+    }
+
+    /** GETs {@code path} of the management listener. */
+    HttpResponse<String> getManagement(String path) {
+        return send(request(managementUri(path)).GET().build());
+    }
+
+    /** A request builder with this client's timeout and, when it has one, its API key. */
+    HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
+        return apiKey == null ? builder : builder.header("Authorization", "Bearer " + apiKey);
     }
 
     HttpResponse<String> post(String path, String body) {
@@ -101,8 +140,7 @@ final class TestServer implements AutoCloseable {
     }
 
     HttpRequest postRequest(String path, String body) {
-        return HttpRequest.newBuilder(uri(path))
-                .timeout(REQUEST_TIMEOUT)
+        return request(uri(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();

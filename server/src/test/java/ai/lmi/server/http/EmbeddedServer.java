@@ -1,8 +1,10 @@
 package ai.lmi.server.http;
 
 import ai.lmi.server.api.Json;
+import ai.lmi.server.config.Secret;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.model.ModelService;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -22,6 +24,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A server pipeline on an {@link EmbeddedChannel} (no sockets), fed real HTTP bytes; responses are decoded
@@ -37,8 +41,21 @@ final class EmbeddedServer implements AutoCloseable {
     private boolean complete;
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes) {
-        server = new EmbeddedChannel(new HttpServerInitializer(
-                ServerRoutes.generation(service, metrics, Duration.ZERO), maxPayloadBytes));
+        this(service, metrics, maxPayloadBytes, Optional.empty());
+    }
+
+    /** @param apiKey the {@code option.api_key} the server asks for, if any */
+    EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes, Optional<Secret> apiKey) {
+        this(ServerRoutes.generation(service, metrics, Duration.ZERO), maxPayloadBytes, apiKey);
+    }
+
+    private EmbeddedServer(RouteTable routes, int maxPayloadBytes, Optional<Secret> apiKey) {
+        server = new EmbeddedChannel(new HttpServerInitializer(routes, maxPayloadBytes, apiKey.map(ApiKeyCheck::new)));
+    }
+
+    /** The management listener's pipeline. */
+    static EmbeddedServer management(ModelService service) {
+        return new EmbeddedServer(ServerRoutes.management(service), 1 << 20, Optional.empty());
     }
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics) {
@@ -54,6 +71,11 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     EmbeddedServer send(HttpMethod method, String uri, String jsonBody) {
+        return send(method, uri, jsonBody, Map.of());
+    }
+
+    /** Sends a request with more headers, e.g. {@code Authorization}. */
+    EmbeddedServer send(HttpMethod method, String uri, String jsonBody, Map<String, String> headers) {
         ByteBuf content = jsonBody == null ? Unpooled.EMPTY_BUFFER
                 : Unpooled.copiedBuffer(jsonBody, StandardCharsets.UTF_8);
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content);
@@ -62,6 +84,7 @@ final class EmbeddedServer implements AutoCloseable {
         if (jsonBody != null) {
             request.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         }
+        headers.forEach(request.headers()::set);
         EmbeddedChannel encoder = new EmbeddedChannel(new HttpRequestEncoder());
         encoder.writeOutbound(request);
         ByteBuf bytes;

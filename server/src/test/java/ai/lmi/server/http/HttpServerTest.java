@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.config.ServingConfig;
+import ai.lmi.server.config.ServingConfigLoader;
 import ai.lmi.server.metrics.ServerMetrics;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The bootstrap on a real socket: binds a free port, serves over HTTP/1.1, and closes. */
+/** The bootstrap on a real socket: binds a free port, serves over HTTP/1.1, and closes; a bind error names the key. */
 class HttpServerTest {
 
     private final HttpClient client =
@@ -22,7 +29,7 @@ class HttpServerTest {
     @Test
     void servesOverASocket() throws Exception {
         try (HttpServer server = new HttpServer(
-                new HttpServerSettings("127.0.0.1", 0, 1 << 20, Duration.ZERO), new FakeGenerationService(), new ServerMetrics())) {
+                settings(0, 1 << 20), new FakeGenerationService(), new ServerMetrics())) {
             int port = server.start();
             URI base = URI.create("http://127.0.0.1:" + port);
 
@@ -45,12 +52,30 @@ class HttpServerTest {
     @Test
     void failsToStartOnAPortInUse() throws Exception {
         try (HttpServer first = new HttpServer(
-                new HttpServerSettings("127.0.0.1", 0, 1024, Duration.ZERO), new FakeGenerationService(), new ServerMetrics())) {
+                settings(0, 1024), new FakeGenerationService(), new ServerMetrics())) {
             int port = first.start();
-            HttpServer second = new HttpServer(
-                    new HttpServerSettings("127.0.0.1", port, 1024, Duration.ZERO), new FakeGenerationService(), new ServerMetrics());
+            HttpServer second = new HttpServer(settings(port, 1024), new FakeGenerationService(), new ServerMetrics());
             IOException error = assertThrows(IOException.class, second::start);
-            assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + port), error.getMessage());
+            assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + port + " (the test's port): "),
+                    error.getMessage());
         }
+    }
+
+    @Test
+    void aTakenManagementPortIsAnErrorNamingTheKey() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ServingConfig config = ServingConfigLoader.load(
+                    List.of("--management_address", "http://127.0.0.1:" + taken.getLocalPort()), Map.of());
+            HttpServer management =
+                    HttpServer.management(HttpServerSettings.management(config), new FakeGenerationService());
+            IOException error = assertThrows(IOException.class, management::start);
+            assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (management_address http://127.0.0.1:" + taken.getLocalPort() + "): "), error.getMessage());
+        }
+    }
+
+    private static HttpServerSettings settings(int port, int maxPayloadBytes) {
+        return new HttpServerSettings("127.0.0.1", port, "the test's port", maxPayloadBytes, Duration.ZERO,
+                Optional.empty());
     }
 }

@@ -100,16 +100,36 @@ class RoutingTest {
         assertEquals("tiny-llama", one.path("id").asText());
         assertEquals("model", one.path("object").asText());
 
-        JsonNode list = server.next().send(HttpMethod.GET, "/models").response().json();
-        assertEquals("tiny-llama", list.path("models").path(0).path("modelName").asText());
+    }
 
-        JsonNode description = server.next().send(HttpMethod.GET, "/models/tiny-llama").response().json();
-        assertEquals("Healthy", description.path("status").asText());
-        assertEquals(512, description.path("config").path("option.max_model_len").path("value").asInt());
-        assertEquals("default", description.path("config").path("option.max_model_len").path("source").asText());
+    @Test
+    void managementEndpointsDescribeTheServedModelOnTheirOwnListener() {
+        try (EmbeddedServer management = EmbeddedServer.management(service)) {
+            JsonNode list = management.send(HttpMethod.GET, "/models").response().json();
+            assertEquals("tiny-llama", list.path("models").path(0).path("modelName").asText());
 
-        server.next().send(HttpMethod.GET, "/models/llama-70b").response();
-        assertError(404, "NotFound", "model llama-70b is not served here; this server serves tiny-llama");
+            JsonNode description = management.next().send(HttpMethod.GET, "/models/tiny-llama").response().json();
+            assertEquals("Healthy", description.path("status").asText());
+            assertEquals(512, description.path("config").path("option.max_model_len").path("value").asInt());
+            assertEquals("default", description.path("config").path("option.max_model_len").path("source").asText());
+
+            management.next().send(HttpMethod.GET, "/models/llama-70b").response();
+            assertEquals(404, management.status());
+            assertTrue(management.body().contains("model llama-70b is not served here; this server serves tiny-llama"),
+                    management.body());
+
+            management.next().send(HttpMethod.POST, "/v1/completions", "{\"prompt\": \"Hi\"}").response();
+            assertEquals(404, management.status(), "the management listener serves no inference route");
+        }
+    }
+
+    @Test
+    void managementRoutesOnTheInferencePortAre404NamingTheManagementListener() {
+        server.send(HttpMethod.GET, "/models").response();
+        assertError(404, "NotFound", "GET /models is served on the management listener (management_address)");
+
+        server.next().send(HttpMethod.GET, "/models/tiny-llama").response();
+        assertError(404, "NotFound", "GET /models/tiny-llama is served on the management listener");
     }
 
     @Test

@@ -18,13 +18,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The official {@code openai} npm client against an in-process server: {@code tests/openai-client/check.mjs} against
- * a generative model, {@code check-embeddings.mjs} against all-MiniLM-L6-v2.
+ * The official {@code openai} npm client against an in-process server that asks for an API key:
+ * {@code tests/openai-client/check.mjs} against a generative model, {@code check-embeddings.mjs} against
+ * all-MiniLM-L6-v2.
  */
 class OpenAiClientTest {
 
     private static final Path REPO = Path.of(System.getProperty("user.dir"), "..").normalize();
     private static final Path CLIENT_DIR = REPO.resolve("tests/openai-client");
+    private static final String API_KEY = "openai-client-test-key-19c4";
 
     @TempDir
     Path temp;
@@ -41,15 +43,21 @@ class OpenAiClientTest {
                 Path.of(requiredProperty("lmi.pythonWorker")));
     }
 
-    /** Serves {@code model} in-process and runs {@code script} of the client against it. */
+    /**
+     * Serves {@code model} in-process with an API key and runs {@code script} of the client against it: with the key
+     * every check passes, and clients with wrong keys get the client's AuthenticationError.
+     */
     private static void runCheck(String script, Path model, Path pythonWorker) throws Exception {
         installClient();
-        ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0"), Map.of());
+        ServingConfig config = ServingConfigLoader.load(List.of("--model", model.toString(), "--port", "0",
+                "--management_address", "http://127.0.0.1:0"), Map.of("OPTION_API_KEY", API_KEY));
         try (LmiServer server = new LmiServer(config, model, pythonWorker)) {
             int port = server.start();
             ExternalProcess check = run(List.of("node", script, "http://127.0.0.1:" + port + "/v1",
-                    config.modelName()), CLIENT_DIR, Map.of(), Duration.ofMinutes(2), "node");
+                    config.modelName()), CLIENT_DIR, Map.of("LMI_API_KEY", API_KEY), Duration.ofMinutes(2), "node");
             assertTrue(check.succeeded(), check::describe);
+            assertTrue(check.output().contains("\"api_key\":true,"), () -> "the wrong-key checks did not run: "
+                    + check.describe());
         }
     }
 
