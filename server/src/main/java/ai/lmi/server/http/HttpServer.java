@@ -31,7 +31,8 @@ public final class HttpServer implements AutoCloseable {
 
     /** The front end of a generative model. */
     public HttpServer(HttpServerSettings settings, GenerationService service, ServerMetrics metrics) {
-        this(settings, ServerRoutes.generation(service, metrics, settings.requestTimeout()));
+        this(settings, ServerRoutes.generation(
+                service, metrics, settings.requestTimeout(), settings.maxStreamBufferBytes()));
     }
 
     /** The front end of an embedding model. */
@@ -41,7 +42,8 @@ public final class HttpServer implements AutoCloseable {
 
     private HttpServer(HttpServerSettings settings, RouteTable routes) {
         this.settings = settings;
-        this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes());
+        this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes(),
+                settings.requestReadTimeout(), settings.keepAliveTimeout());
     }
 
     /**

@@ -5,15 +5,22 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.time.Duration;
 
 /** The pipeline of every connection, ending in the router of the served task's routes. */
 final class HttpServerInitializer extends ChannelInitializer<Channel> {
 
     private final int maxPayloadBytes;
+    private final Duration requestReadTimeout;
+    private final Duration keepAliveTimeout;
     private final RequestRouter router;
 
-    HttpServerInitializer(RouteTable routes, int maxPayloadBytes) {
+    /** Zero durations: no limit (see {@link ConnectionTimeouts}). */
+    HttpServerInitializer(RouteTable routes, int maxPayloadBytes, Duration requestReadTimeout,
+            Duration keepAliveTimeout) {
         this.maxPayloadBytes = maxPayloadBytes;
+        this.requestReadTimeout = requestReadTimeout;
+        this.keepAliveTimeout = keepAliveTimeout;
         this.router = new RequestRouter(routes);
     }
 
@@ -21,6 +28,7 @@ final class HttpServerInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel channel) {
         ChannelPipeline p = channel.pipeline();
         p.addLast(new HttpServerCodec());
+        p.addLast(new ConnectionTimeouts(requestReadTimeout, keepAliveTimeout));
         p.addLast(new HttpServerKeepAliveHandler());
         p.addLast(new PayloadLimitAggregator(maxPayloadBytes));
         p.addLast(router);

@@ -46,6 +46,9 @@ class ServingConfigRenderingTest {
         expected.put("worker_startup_timeout_s", entry(600, "default"));
         expected.put("graceful_shutdown_timeout_s", entry(30, "default"));
         expected.put("request_timeout_s", entry(0, "default"));
+        expected.put("max_stream_buffer_bytes", entry(1048576L, "default"));
+        expected.put("request_read_timeout_s", entry(60, "default"));
+        expected.put("keep_alive_timeout_s", entry(120, "default"));
 
         Map<String, Object> rendered = config.toMap();
 
@@ -77,7 +80,9 @@ class ServingConfigRenderingTest {
                 + "option.batch_size=32 (default), option.max_batch_delay=0 (default), job_queue_size=1000 (default), "
                 + "model_name=model (default), port=9000 (command line), bind_address=0.0.0.0 (default), "
                 + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
-                + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default)", line);
+                + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default), "
+                + "max_stream_buffer_bytes=1048576 (default), request_read_timeout_s=60 (default), "
+                + "keep_alive_timeout_s=120 (default)", line);
     }
 
     private static Map<String, Object> entry(Object value, String source) {

@@ -38,7 +38,8 @@ final class EmbeddedServer implements AutoCloseable {
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes) {
         server = new EmbeddedChannel(new HttpServerInitializer(
-                ServerRoutes.generation(service, metrics, Duration.ZERO), maxPayloadBytes));
+                ServerRoutes.generation(service, metrics, Duration.ZERO, Long.MAX_VALUE), maxPayloadBytes,
+                Duration.ZERO, Duration.ZERO));
     }
 
     EmbeddedServer(GenerationService service, ServerMetrics metrics) {

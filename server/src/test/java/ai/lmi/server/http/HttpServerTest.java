@@ -22,7 +22,7 @@ class HttpServerTest {
     @Test
     void servesOverASocket() throws Exception {
         try (HttpServer server = new HttpServer(
-                new HttpServerSettings("127.0.0.1", 0, 1 << 20, Duration.ZERO), new FakeGenerationService(), new ServerMetrics())) {
+                settings(0, 1 << 20), new FakeGenerationService(), new ServerMetrics())) {
             int port = server.start();
             URI base = URI.create("http://127.0.0.1:" + port);
 
@@ -45,12 +45,18 @@ class HttpServerTest {
     @Test
     void failsToStartOnAPortInUse() throws Exception {
         try (HttpServer first = new HttpServer(
-                new HttpServerSettings("127.0.0.1", 0, 1024, Duration.ZERO), new FakeGenerationService(), new ServerMetrics())) {
+                settings(0, 1024), new FakeGenerationService(), new ServerMetrics())) {
             int port = first.start();
             HttpServer second = new HttpServer(
-                    new HttpServerSettings("127.0.0.1", port, 1024, Duration.ZERO), new FakeGenerationService(), new ServerMetrics());
+                    settings(port, 1024), new FakeGenerationService(), new ServerMetrics());
             IOException error = assertThrows(IOException.class, second::start);
             assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + port), error.getMessage());
         }
+    }
+
+    /** No time limits, no stream buffer limit. */
+    private static HttpServerSettings settings(int port, int maxPayloadBytes) {
+        return new HttpServerSettings("127.0.0.1", port, maxPayloadBytes, Duration.ZERO, Long.MAX_VALUE, Duration.ZERO,
+                Duration.ZERO);
     }
 }
