@@ -94,7 +94,17 @@ final class RawHttpConnection implements AutoCloseable {
                 + "Content-Length: " + contentLength + "\r\n" + extraHeaders + "\r\n";
     }
 
-    private void write(String text) {
+    /** Whether bytes arrived that were not read yet. */
+    boolean hasUnread() {
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code text} as it is, UTF-8 encoded. */
+    void write(String text) {
         try {
             socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
