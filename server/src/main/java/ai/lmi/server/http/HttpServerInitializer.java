@@ -31,6 +31,7 @@ final class HttpServerInitializer extends ChannelInitializer<Channel> {
         p.addLast(new ConnectionTimeouts(requestReadTimeout, keepAliveTimeout));
         p.addLast(new HttpServerKeepAliveHandler());
         p.addLast(new PayloadLimitAggregator(maxPayloadBytes));
+        p.addLast(new PipelinedRequests());
         p.addLast(router);
     }
 }
