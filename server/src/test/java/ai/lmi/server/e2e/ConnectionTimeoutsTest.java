@@ -19,7 +19,7 @@ class ConnectionTimeoutsTest extends MiniLmServerTest {
 
     @Override
     TestServer start(Path work) {
-        return MiniLm.serve(work, "--request_read_timeout_s", "1", "--keep_alive_timeout_s", "2");
+        return MiniLm.serve(work, "--request_read_timeout_s", "1", "--keep_alive_timeout_s", "3");
     }
 
     @Test
@@ -48,6 +48,30 @@ class ConnectionTimeoutsTest extends MiniLmServerTest {
                 client.write("X-Line-" + line + ": still coming\r\n");
             }
             assertRequestTimeout(client.readToEnd());
+        }
+    }
+
+    @Test
+    void aBodyThatDoesNotFollowItsContinueGets408() {
+        try (RawHttpConnection client = RawHttpConnection.open(server.port())) {
+            client.postHeadExpectingContinue("/v1/embeddings", 100);
+            String received = client.readToEnd();
+            String continued = "HTTP/1.1 100 Continue\r\n\r\n";
+            assertTrue(received.startsWith(continued), received);
+            assertRequestTimeout(received.substring(continued.length()));
+        }
+    }
+
+    @Test
+    void theReadTimeoutStartsWithARequestsFirstBytesNotWithTheIdleTimeBeforeThem() throws InterruptedException {
+        try (RawHttpConnection client = RawHttpConnection.open(server.port())) {
+            client.post("/v1/embeddings", "{\"input\": \"hello\"}");
+            client.readUntil(text -> text.contains("total_tokens"));
+            // Longer than request_read_timeout_s, shorter than keep_alive_timeout_s.
+            Thread.sleep(1500);
+            client.post("/v1/embeddings", "{\"input\": \"again\"}");
+            String received = client.readUntil(text -> text.split("total_tokens", -1).length == 3);
+            assertEquals(2, received.split("HTTP/1.1 200 ", -1).length - 1, received);
         }
     }
 
