@@ -6,6 +6,7 @@ import ai.lmi.server.metrics.ServerMetrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -39,6 +40,13 @@ final class EmbeddedServer implements AutoCloseable {
     EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes) {
         server = new EmbeddedChannel(new HttpServerInitializer(
                 ServerRoutes.generation(service, metrics, Duration.ZERO, Long.MAX_VALUE), maxPayloadBytes,
+                Duration.ZERO, Duration.ZERO));
+    }
+
+    /** With {@code socket} between the pipeline and the channel, standing in for what the socket does with writes. */
+    EmbeddedServer(GenerationService service, ServerMetrics metrics, long maxStreamBufferBytes, ChannelHandler socket) {
+        server = new EmbeddedChannel(socket, new HttpServerInitializer(
+                ServerRoutes.generation(service, metrics, Duration.ZERO, maxStreamBufferBytes), 1 << 20,
                 Duration.ZERO, Duration.ZERO));
     }
 
