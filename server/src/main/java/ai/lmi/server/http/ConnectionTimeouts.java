@@ -79,7 +79,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
         if (!reading && msg instanceof HttpRequest) {
             startReading(ctx);
         }
-        if (reading && msg instanceof LastHttpContent) {
+        if (msg instanceof LastHttpContent) {
             reading = false;
             unanswered++;
             cancelTimer();
@@ -118,9 +118,15 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
         }
     }
 
+    // While pipelined requests wait (see PipelinedRequests) the connection does not read: the rest of this one is
+    // late by the server's doing, not the client's.
     private void startReading(ChannelHandlerContext ctx) {
         reading = true;
-        schedule(ctx, requestReadTimeout, () -> requestTimedOut(ctx));
+        if (ctx.channel().config().isAutoRead()) {
+            schedule(ctx, requestReadTimeout, () -> requestTimedOut(ctx));
+        } else {
+            cancelTimer();
+        }
     }
 
     private void requestTimedOut(ChannelHandlerContext ctx) {
