@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
  * stream is stopped, its KV blocks freed and its connection closed; other requests meanwhile get their golden
  * output. That the limit is reached at all shows the engine kept generating while the socket took nothing.
  *
- * <p>On loopback the kernel takes up to 4 MiB of a connection's unread output (its send buffer grows for
- * loopback's 64 KiB segments) — more than tiny-llama's 512 positions make. So the model here is tiny-llama with
- * 8192 positions (its weights and RoPE are the same: positions under 512 compute what they always did) and the
- * slow stream asks for 8000 tokens with 20 top tokens each, about 1.2 KiB per event.
+ * <p>On loopback the kernel alone holds about 1.7 MB of a connection's unread output (its send buffer grows to
+ * 4 MiB for loopback's 64 KiB segments) — more than tiny-llama's 512 positions make. So the model here is
+ * tiny-llama with 8192 positions (same weights and RoPE: positions under 512 compute what they always did) and the
+ * slow stream asks for 8000 tokens with 20 top tokens each, about 1.2 KiB per event; it is stopped after about
+ * 1,400.
  */
 class SlowStreamClientTest extends SharedServerTest {
 
