@@ -6,6 +6,7 @@ public enum ErrorType {
     UNAUTHORIZED(401, "Unauthorized"),
     NOT_FOUND(404, "NotFound"),
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
+    REQUEST_TIMEOUT(408, "RequestTimeout"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
     INTERNAL_SERVER_ERROR(500, "InternalServerError"),
     SERVICE_UNAVAILABLE(503, "ServiceUnavailable"),

@@ -82,6 +82,22 @@ final class ConfigKeys {
     /** How long a request may take, queueing included, before it is stopped and answered 504; 0: no limit. */
     static final ConfigKey<Integer> REQUEST_TIMEOUT_S =
             new ConfigKey<>("request_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "0");
+    /**
+     * 1 MiB: over the kernel's socket buffer, a stream's client may fall about a thousand events behind (more than a
+     * long generation with top logprobs) before its stream is stopped, so a paused reader survives and one that
+     * never reads holds at most this much.
+     */
+    static final ConfigKey<Long> MAX_STREAM_BUFFER_BYTES =
+            new ConfigKey<>("max_stream_buffer_bytes", Long.class, ValueParsers.byteSize(Long.MAX_VALUE), "1m");
+    /** nginx's client_header_timeout and client_body_timeout: 60 s for a request's head and body to arrive. */
+    static final ConfigKey<Integer> REQUEST_READ_TIMEOUT_S =
+            new ConfigKey<>("request_read_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "60");
+    /**
+     * Over the 60 s idle timeout of AWS load balancers, which then close idle connections first: a server closing
+     * one as the balancer reuses it would fail that request.
+     */
+    static final ConfigKey<Integer> KEEP_ALIVE_TIMEOUT_S =
+            new ConfigKey<>("keep_alive_timeout_s", Integer.class, ValueParsers.integer(0, 86400), "120");
     static final ConfigKey<Integer> WORKER_STARTUP_TIMEOUT_S =
             new ConfigKey<>("worker_startup_timeout_s", Integer.class, ValueParsers.positiveInteger(), "600");
     /** Worker failures (deaths and failed starts) tolerated within the window; one more and the server gives up. */
@@ -95,8 +111,8 @@ final class ConfigKeys {
             BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, POOLING,
             NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
             BIND_ADDRESS, MANAGEMENT_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS,
-            WORKER_RESTART_WINDOW_S,
-            GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S);
+            WORKER_RESTART_WINDOW_S, GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S, MAX_STREAM_BUFFER_BYTES,
+            REQUEST_READ_TIMEOUT_S, KEEP_ALIVE_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

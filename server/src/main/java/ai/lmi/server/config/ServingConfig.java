@@ -194,6 +194,24 @@ public final class ServingConfig {
     }
 
     /**
+     * {@code max_stream_buffer_bytes}: how much of a stream may wait for its client to read before the stream is
+     * stopped, default 1 MiB.
+     */
+    public long maxStreamBufferBytes() {
+        return value(ConfigKeys.MAX_STREAM_BUFFER_BYTES);
+    }
+
+    /** {@code request_read_timeout_s}: how long a request's head and body may take to arrive; zero: no limit. */
+    public Duration requestReadTimeout() {
+        return Duration.ofSeconds(value(ConfigKeys.REQUEST_READ_TIMEOUT_S));
+    }
+
+    /** {@code keep_alive_timeout_s}: how long a connection may wait for its next request; zero: no limit. */
+    public Duration keepAliveTimeout() {
+        return Duration.ofSeconds(value(ConfigKeys.KEEP_ALIVE_TIMEOUT_S));
+    }
+
+    /**
      * Every key in a fixed order, each as {@code {"value": v, "source": s}}: v is a string, number,
      * boolean or null (unset), s one of {@code command line}, a file path,
      * {@code environment VARIABLE}, {@code default} or {@code derived from KEY}.

@@ -15,22 +15,26 @@ import java.time.Duration;
 /**
  * A generation route: parses the body with its schema's parser, submits the generation and answers through a
  * streaming or whole-response exchange, which counts it in {@code lmi_requests_total}. A generation still running
- * after the timeout (unless zero) is stopped and answered with 504.
+ * after the timeout (unless zero) is stopped and answered with 504; a stream whose client leaves more than
+ * {@code maxStreamBufferBytes} unread is stopped and its connection closed.
  */
 final class GenerationEndpoint extends ModelEndpoint<GenerationService> {
 
     private final GenerationParser parser;
+    private final long maxStreamBufferBytes;
 
-    GenerationEndpoint(GenerationService service, ServerMetrics metrics, GenerationParser parser, Duration timeout) {
+    GenerationEndpoint(GenerationService service, ServerMetrics metrics, GenerationParser parser, Duration timeout,
+            long maxStreamBufferBytes) {
         super(service, metrics, timeout);
         this.parser = parser;
+        this.maxStreamBufferBytes = maxStreamBufferBytes;
     }
 
     @Override
     protected void submit(ChannelHandlerContext ctx, FieldReader body) {
         PreparedGeneration prepared = parser.parse(body, ServedModel.of(service));
         GenerationExchange exchange = prepared.streaming()
-                ? new StreamingExchange(ctx, metrics, timeout, prepared.streamRenderer())
+                ? new StreamingExchange(ctx, metrics, timeout, prepared.streamRenderer(), maxStreamBufferBytes)
                 : new WholeResponseExchange(ctx, metrics, timeout, prepared.responseRenderer());
         exchange.begin(submit(prepared, exchange));
     }

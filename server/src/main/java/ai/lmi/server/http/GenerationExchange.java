@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * queue the event and, if none is pending, schedule one drain on the channel's event loop. So the response
  * state below is touched by that one thread only, the engine never waits on the network, and the events of
  * one engine step go out with one flush. A client that closes the connection cancels the generation, and so
- * does the request timeout when it fires first.
+ * does the request timeout when it fires first, or a stream's client that does not read (see {@link #abandon}).
  */
 abstract class GenerationExchange implements TokenSink {
 
@@ -91,6 +91,23 @@ abstract class GenerationExchange implements TokenSink {
     /** The generation failed or was stopped; {@code type} gives the status when the head has not gone out yet. */
     protected abstract void failed(ErrorType type, String message);
 
+    /** The events of one drain were written and flushed; a stream checks here what its client left unread. */
+    protected void flushed() {}
+
+    /**
+     * The client does not read: the generation is cancelled, so that its KV blocks are free before the next step,
+     * and the connection is closed without a last event. Counted as {@code 499}, as a client that left.
+     */
+    protected final void abandon(String why) {
+        ended = true;
+        metrics.countRequest(ServerMetrics.CLIENT_CLOSED_REQUEST);
+        metrics.countSlowClientAbort();
+        stopDeadline();
+        handle.cancel();
+        LOG.warn("stopped the stream to {}: {}", ctx.channel().remoteAddress(), why);
+        ctx.close();
+    }
+
     /** The response is complete; counts it with {@code status} and stops listening for the client closing. */
     protected final void end(int status) {
         ended = true;
@@ -157,6 +174,9 @@ abstract class GenerationExchange implements TokenSink {
             draining = false;
         }
         ctx.flush();
+        if (!ended) {
+            flushed();
+        }
     }
 
     // A rendering bug must end this response, not escape into the event loop and leave the client waiting.

@@ -35,7 +35,8 @@ public final class HttpServer implements AutoCloseable {
 
     /** The front end of a generative model. */
     public HttpServer(HttpServerSettings settings, GenerationService service, ServerMetrics metrics) {
-        this(settings, ServerRoutes.generation(service, metrics, settings.requestTimeout()));
+        this(settings, ServerRoutes.generation(
+                service, metrics, settings.requestTimeout(), settings.maxStreamBufferBytes()));
     }
 
     /** The front end of an embedding model. */
@@ -46,7 +47,7 @@ public final class HttpServer implements AutoCloseable {
     private HttpServer(HttpServerSettings settings, RouteTable routes) {
         this.settings = settings;
         this.initializer = new HttpServerInitializer(routes, settings.maxPayloadBytes(),
-                settings.apiKey().map(ApiKeyCheck::new));
+                settings.requestReadTimeout(), settings.keepAliveTimeout(), settings.apiKey().map(ApiKeyCheck::new));
     }
 
     /** The management listener of either task's model: {@code GET /models} and {@code GET /models/{name}}. */

@@ -29,16 +29,20 @@ final class ServerRoutes {
 
     private ServerRoutes() {}
 
-    static RouteTable generation(GenerationService service, ServerMetrics metrics, Duration requestTimeout) {
-        GenerationEndpoint invocations =
-                new GenerationEndpoint(service, metrics, new InvocationRequestParser(), requestTimeout);
+    /** @param maxStreamBufferBytes a stream with more than this waiting for its client to read is stopped */
+    static RouteTable generation(GenerationService service, ServerMetrics metrics, Duration requestTimeout,
+            long maxStreamBufferBytes) {
+        GenerationEndpoint invocations = new GenerationEndpoint(
+                service, metrics, new InvocationRequestParser(), requestTimeout, maxStreamBufferBytes);
         return common(service, metrics)
                 .add(HttpMethod.POST, "/invocations", invocations)
                 .add(HttpMethod.POST, "/predictions/{model}", invocations)
                 .add(HttpMethod.POST, "/v1/completions",
-                        new GenerationEndpoint(service, metrics, new CompletionRequestParser(), requestTimeout))
+                        new GenerationEndpoint(service, metrics, new CompletionRequestParser(), requestTimeout,
+                                maxStreamBufferBytes))
                 .add(HttpMethod.POST, "/v1/chat/completions",
-                        new GenerationEndpoint(service, metrics, new ChatRequestParser(), requestTimeout))
+                        new GenerationEndpoint(service, metrics, new ChatRequestParser(), requestTimeout,
+                                maxStreamBufferBytes))
                 .add(HttpMethod.POST, "/v1/embeddings",
                         new UnsupportedTaskEndpoint(service, "Embeddings", Task.TEXT_GENERATION, Task.TEXT_EMBEDDING));
     }

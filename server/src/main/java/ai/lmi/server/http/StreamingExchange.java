@@ -6,6 +6,7 @@ import ai.lmi.server.generation.GeneratedToken;
 import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -24,14 +25,23 @@ import java.time.Duration;
  * A streamed generation response: a 200 head with chunked transfer encoding and one chunk per rendered event,
  * flushed by {@link GenerationExchange} after each batch of engine events. An error after the head went out
  * can only be reported in-band, by the renderer.
+ *
+ * <p>Chunks the socket does not take wait in the channel's buffer. A client that stops reading would make that
+ * buffer grow by every token the engine still generates, so past {@code maxUnsentBytes} the stream is abandoned.
  */
 final class StreamingExchange extends GenerationExchange {
 
     private final StreamRenderer renderer;
+    private final long maxUnsentBytes;
+    /** Bytes of chunks written and not yet taken by the socket; their write listeners count them down. */
+    private long unsentBytes;
+    private int tokens;
 
-    StreamingExchange(ChannelHandlerContext ctx, ServerMetrics metrics, Duration timeout, StreamRenderer renderer) {
+    StreamingExchange(ChannelHandlerContext ctx, ServerMetrics metrics, Duration timeout, StreamRenderer renderer,
+            long maxUnsentBytes) {
         super(ctx, metrics, timeout);
         this.renderer = renderer;
+        this.maxUnsentBytes = maxUnsentBytes;
     }
 
     @Override
@@ -47,7 +57,16 @@ final class StreamingExchange extends GenerationExchange {
 
     @Override
     protected void token(GeneratedToken token) {
+        tokens++;
         send(renderer.token(token));
+    }
+
+    @Override
+    protected void flushed() {
+        if (unsentBytes > maxUnsentBytes) {
+            abandon("after " + tokens + " tokens, " + unsentBytes + " bytes of it wait for the client to read, more "
+                    + "than max_stream_buffer_bytes=" + maxUnsentBytes + "; its generation is cancelled");
+        }
     }
 
     @Override
@@ -64,11 +83,18 @@ final class StreamingExchange extends GenerationExchange {
         end(type.code());
     }
 
-    // A failed write means the client is gone: closing the channel cancels the generation.
+    // A failed write means the client is gone: closing the channel cancels the generation. The listener runs on
+    // the event loop, as every other use of unsentBytes does.
     private void send(String chunk) {
         if (!chunk.isEmpty()) {
-            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.getBytes(StandardCharsets.UTF_8))))
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
+            unsentBytes += bytes.length;
+            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes))).addListener((ChannelFuture written) -> {
+                unsentBytes -= bytes.length;
+                if (!written.isSuccess()) {
+                    written.channel().close();
+                }
+            });
         }
     }
 }

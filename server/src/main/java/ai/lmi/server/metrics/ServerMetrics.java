@@ -10,11 +10,12 @@ import java.util.Arrays;
  *
  * <p>{@code lmi_requests_total{status}} carries the HTTP status a request ended with: the
  * response code, except that a stream that ended with an in-band error counts as {@code 500} and a
- * request whose client went away first counts as {@code 499} (nginx's "client closed request").
+ * request whose client went away first, or stopped reading its stream, counts as {@code 499} (nginx's "client
+ * closed request").
  */
 public final class ServerMetrics {
 
-    /** Status label for a request whose client disconnected before it finished. */
+    /** Status label for a request whose client disconnected, or stopped reading, before it finished. */
     public static final int CLIENT_CLOSED_REQUEST = 499;
 
     // Latency buckets follow vLLM's (vllm/engine/metrics.py), which dashboards for LLM servers expect.
@@ -36,6 +37,7 @@ public final class ServerMetrics {
     /** Written by the engine loop once per step, read by scrapes. */
     private volatile SchedulerStats scheduler = new SchedulerStats(0, 0, 0, 0, 0, 0, 0);
     private final Counter requests;
+    private final Counter slowClientAborts;
     private final Histogram timeToFirstToken;
     private final Histogram timePerOutputToken;
     private final Histogram step;
@@ -68,6 +70,8 @@ public final class ServerMetrics {
                 () -> scheduler.paddingTokens()));
         requests = registry.register(Counter.labelled("lmi_requests_total",
                 "Generation and embedding requests finished, by the HTTP status they ended with.", "status"));
+        slowClientAborts = registry.register(Counter.of("lmi_slow_client_aborts_total",
+                "Streams stopped because more than max_stream_buffer_bytes of them waited for the client to read."));
         timeToFirstToken = registry.register(Histogram.of("lmi_time_to_first_token_seconds",
                 "Time from arrival to the first generated token.", TIME_TO_FIRST_TOKEN_BUCKETS));
         timePerOutputToken = registry.register(Histogram.of("lmi_time_per_output_token_seconds",
@@ -139,6 +143,11 @@ public final class ServerMetrics {
     /** HTTP layer: a generation or embedding request ended with {@code status} (see the class comment). */
     public void countRequest(int status) {
         requests.inc(Integer.toString(status));
+    }
+
+    /** HTTP layer: a stream was stopped because its client did not read it (also counted as 499). */
+    public void countSlowClientAbort() {
+        slowClientAborts.inc();
     }
 
     /** Requests counted with {@code status} so far. */

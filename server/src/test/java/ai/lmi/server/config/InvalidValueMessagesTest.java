@@ -15,7 +15,7 @@ class InvalidValueMessagesTest {
 
     private static final String POSITIVE = "must be a positive integer";
     private static final String SIZE_SUFFIX = ", optionally with a suffix k, m, g or t (powers of 1024, e.g. 512m, 4g)";
-    private static final String KV_CACHE_BYTES = "must be a positive number of bytes" + SIZE_SUFFIX;
+    private static final String POSITIVE_BYTES = "must be a positive number of bytes" + SIZE_SUFFIX;
     private static final String PAYLOAD_BYTES = "must be a number of bytes from 1 to 2147483647" + SIZE_SUFFIX;
     private static final String FRACTION = "must be a number greater than 0 and at most 1";
 
@@ -42,12 +42,12 @@ class InvalidValueMessagesTest {
                 Arguments.of("option.block_size", "257", "must be an integer from 1 to 256"),
                 Arguments.of("option.block_size", "", "must be an integer from 1 to 256"),
                 Arguments.of("option.enable_prefix_caching", "yes", "must be true or false"),
-                Arguments.of("option.kv_cache_bytes", "0", KV_CACHE_BYTES),
-                Arguments.of("option.kv_cache_bytes", "-1", KV_CACHE_BYTES),
-                Arguments.of("option.kv_cache_bytes", "4GB", KV_CACHE_BYTES),
-                Arguments.of("option.kv_cache_bytes", "1.5g", KV_CACHE_BYTES),
-                Arguments.of("option.kv_cache_bytes", "99999999t", KV_CACHE_BYTES),
-                Arguments.of("option.kv_cache_bytes", "99999999999999999999", KV_CACHE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "0", POSITIVE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "-1", POSITIVE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "4GB", POSITIVE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "1.5g", POSITIVE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "99999999t", POSITIVE_BYTES),
+                Arguments.of("option.kv_cache_bytes", "99999999999999999999", POSITIVE_BYTES),
                 Arguments.of("option.gpu_memory_utilization", "0", FRACTION),
                 Arguments.of("option.gpu_memory_utilization", "1.01", FRACTION),
                 Arguments.of("option.gpu_memory_utilization", "NaN", FRACTION),
@@ -81,7 +81,11 @@ class InvalidValueMessagesTest {
                 Arguments.of("worker_max_restarts", "-1", "must be an integer from 0 to 1000"),
                 Arguments.of("worker_restart_window_s", "0", "must be an integer from 1 to 86400"),
                 Arguments.of("graceful_shutdown_timeout_s", "-1", "must be an integer from 0 to 86400"),
-                Arguments.of("request_timeout_s", "90000", "must be an integer from 0 to 86400"));
+                Arguments.of("request_timeout_s", "90000", "must be an integer from 0 to 86400"),
+                Arguments.of("max_stream_buffer_bytes", "0", POSITIVE_BYTES),
+                Arguments.of("max_stream_buffer_bytes", "lots", POSITIVE_BYTES),
+                Arguments.of("request_read_timeout_s", "-1", "must be an integer from 0 to 86400"),
+                Arguments.of("keep_alive_timeout_s", "1m", "must be an integer from 0 to 86400"));
     }
 
     @ParameterizedTest(name = "{0}={1}")

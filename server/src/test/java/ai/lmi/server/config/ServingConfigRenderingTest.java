@@ -52,6 +52,9 @@ class ServingConfigRenderingTest {
         expected.put("worker_restart_window_s", entry(600, "default"));
         expected.put("graceful_shutdown_timeout_s", entry(30, "default"));
         expected.put("request_timeout_s", entry(0, "default"));
+        expected.put("max_stream_buffer_bytes", entry(1048576L, "default"));
+        expected.put("request_read_timeout_s", entry(60, "default"));
+        expected.put("keep_alive_timeout_s", entry(120, "default"));
 
         Map<String, Object> rendered = config.toMap();
 
@@ -85,7 +88,9 @@ class ServingConfigRenderingTest {
                 + "bind_address=0.0.0.0 (default), management_address=http://127.0.0.1:8081 (default), "
                 + "max_payload_bytes=6291456 (default), worker_startup_timeout_s=600 (default), "
                 + "worker_max_restarts=5 (default), worker_restart_window_s=600 (default), "
-                + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default)", line);
+                + "graceful_shutdown_timeout_s=30 (default), request_timeout_s=0 (default), "
+                + "max_stream_buffer_bytes=1048576 (default), request_read_timeout_s=60 (default), "
+                + "keep_alive_timeout_s=120 (default)", line);
     }
 
     @Test

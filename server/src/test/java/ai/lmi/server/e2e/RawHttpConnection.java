@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
@@ -24,8 +25,17 @@ final class RawHttpConnection implements AutoCloseable {
     }
 
     static RawHttpConnection open(int port) {
+        return open(port, 0);
+    }
+
+    /** With {@code receiveBufferBytes} above 0, set before connecting: the client's TCP window stays that small. */
+    static RawHttpConnection open(int port, int receiveBufferBytes) {
         try {
-            Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            Socket socket = new Socket();
+            if (receiveBufferBytes > 0) {
+                socket.setReceiveBufferSize(receiveBufferBytes);
+            }
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             return new RawHttpConnection(socket);
         } catch (IOException e) {
@@ -84,7 +94,17 @@ final class RawHttpConnection implements AutoCloseable {
                 + "Content-Length: " + contentLength + "\r\n" + extraHeaders + "\r\n";
     }
 
-    private void write(String text) {
+    /** Whether bytes arrived that were not read yet. */
+    boolean hasUnread() {
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code text} as it is, UTF-8 encoded. */
+    void write(String text) {
         try {
             socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();

@@ -8,6 +8,7 @@ import ai.lmi.server.model.ModelService;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -46,11 +47,24 @@ final class EmbeddedServer implements AutoCloseable {
 
     /** @param apiKey the {@code option.api_key} the server asks for, if any */
     EmbeddedServer(GenerationService service, ServerMetrics metrics, int maxPayloadBytes, Optional<Secret> apiKey) {
-        this(ServerRoutes.generation(service, metrics, Duration.ZERO), maxPayloadBytes, apiKey);
+        this(ServerRoutes.generation(service, metrics, Duration.ZERO, Long.MAX_VALUE), maxPayloadBytes, apiKey);
+    }
+
+    /** With {@code socket} between the pipeline and the channel, standing in for what the socket does with writes. */
+    EmbeddedServer(GenerationService service, ServerMetrics metrics, long maxStreamBufferBytes, ChannelHandler socket) {
+        server = new EmbeddedChannel(socket, pipeline(
+                ServerRoutes.generation(service, metrics, Duration.ZERO, maxStreamBufferBytes), 1 << 20,
+                Optional.empty()));
     }
 
     private EmbeddedServer(RouteTable routes, int maxPayloadBytes, Optional<Secret> apiKey) {
-        server = new EmbeddedChannel(new HttpServerInitializer(routes, maxPayloadBytes, apiKey.map(ApiKeyCheck::new)));
+        server = new EmbeddedChannel(pipeline(routes, maxPayloadBytes, apiKey));
+    }
+
+    /** No connection time limits. */
+    private static HttpServerInitializer pipeline(RouteTable routes, int maxPayloadBytes, Optional<Secret> apiKey) {
+        return new HttpServerInitializer(routes, maxPayloadBytes, Duration.ZERO, Duration.ZERO,
+                apiKey.map(ApiKeyCheck::new));
     }
 
     /** The management listener's pipeline. */

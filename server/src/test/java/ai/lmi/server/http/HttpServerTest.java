@@ -74,8 +74,9 @@ class HttpServerTest {
         }
     }
 
+    /** No time limits, no stream buffer limit, no key. */
     private static HttpServerSettings settings(int port, int maxPayloadBytes) {
         return new HttpServerSettings("127.0.0.1", port, "the test's port", maxPayloadBytes, Duration.ZERO,
-                Optional.empty());
+                Long.MAX_VALUE, Duration.ZERO, Duration.ZERO, Optional.empty());
     }
 }
