@@ -1,5 +1,7 @@
 """Resident memory of one process over the soak, and the rule that calls its growth a leak."""
 
+import statistics
+
 SECONDS_PER_10_MIN = 600.0
 
 
@@ -32,9 +34,10 @@ class RssSeries:
     def figures(self, warmup_s):
         """start, end, max, slope and second-half growth after the warm-up, and whether the growth passes.
 
-        The growth is the peak of the second half of the post-warm-up window less the peak of its first half:
-        peaks, because a garbage-collected heap swings between collections and its peaks are what grows when
-        something leaks; halves, because allocators and the JIT settle early and a leak keeps growing to the end.
+        The growth is the median of the second half of the post-warm-up window less the median of its first
+        half: medians, because a garbage-collected heap swings between collections and the worker's peaks follow
+        its largest batches, while a leak lifts every sample; halves, because the JIT, the heap sizing and the
+        allocators settle early and a leak keeps growing to the end.
         """
         steady = [(t, mb) for t, mb in self.samples if t >= warmup_s]
         if len(steady) < 4:
@@ -42,8 +45,17 @@ class RssSeries:
         middle = (steady[0][0] + steady[-1][0]) / 2
         first = [mb for t, mb in steady if t < middle]
         second = [mb for t, mb in steady if t >= middle]
-        growth = max(second) - max(first)
+        growth = statistics.median(second) - statistics.median(first)
         return {
             "start": steady[0][1], "end": steady[-1][1], "max": max(mb for _, mb in steady),
             "slope": slope_per_10_min(steady), "growth": growth, "passed": growth <= self.growth_limit_mb,
         }
+
+
+def write_csv(path, series_list):
+    """Every sample of every series, one `seconds,process,MB` row each."""
+    with open(path, "w", encoding="ascii") as out:
+        out.write("seconds,process,MB\n")
+        for series in series_list:
+            for seconds, mb in series.samples:
+                out.write("%.1f,%s,%.1f\n" % (seconds, series.name, mb))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import metrics
 from exchange import ERROR, Client, Outcome
-from memory import RssSeries
+from memory import RssSeries, write_csv
 from server_process import Server, free_port, rss_mb, with_chat_template
 from tally import Tally
 from traffic import FIRST_CONTENT_TOKEN_ID, TrafficMix
@@ -62,13 +62,14 @@ def parse_args(argv):
     parser.add_argument("--idle-wait", type=float, default=30,
                         help="after the load, seconds for running and waiting to reach 0 (default 30)")
     parser.add_argument("--java-rss-limit-mb", type=float, default=64,
-                        help="most the Java RSS peak may grow from the first to the second half (default 64)")
+                        help="most the Java RSS median may grow from the first to the second half (default 64)")
     parser.add_argument("--worker-rss-limit-mb", type=float, default=32,
-                        help="most the worker RSS peak may grow from the first to the second half (default 32)")
+                        help="most the worker RSS median may grow from the first to the second half (default 32)")
     parser.add_argument("--sample-interval", type=float, default=5, help="seconds between RSS samples (default 5)")
     parser.add_argument("--progress-interval", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--startup-timeout", type=float, default=600,
-                        help="seconds for /ping to answer 200 (./lmi serve may build the jars first)")
+                        help="seconds for /ping to answer 200 (default 600: ./lmi serve may build the jars first)")
+    parser.add_argument("--rss-csv", help="write every RSS sample to this file: seconds,process,MB")
     parser.add_argument("--server-log", help="where the started server's output goes (default: a temp file)")
     args = parser.parse_args(argv)
     if args.pids and not args.url:
@@ -227,7 +228,7 @@ def start_server(args, scratch, headers):
         pids = [int(pid) for pid in args.pids.split(",")] if args.pids else []
         server = Server(args.url, headers, java_pid=pids[0] if pids else None,
                         worker_pid=pids[1] if len(pids) > 1 else None)
-        server.wait_ready(30)
+        server.wait_ready(args.startup_timeout)
         status, body = server.post("/v1/chat/completions", CHAT_PROBE)
         chat = status == 200
         if not chat:
@@ -283,7 +284,7 @@ def print_figures(soak, args, argv, idle_line, before, after, exit_line):
             lines.append("RSS %s: too few samples after the warm-up" % series.name)
             continue
         lines.append("RSS %-6s start %.0f MB, end %.0f MB, max %.0f MB, slope %+.1f MB/10 min, "
-                     "second-half peak growth %+.1f MB (limit %.0f): %s" % (
+                     "second-half median growth %+.1f MB (limit %.0f): %s" % (
                          series.name, figures["start"], figures["end"], figures["max"], figures["slope"],
                          figures["growth"], series.growth_limit_mb, "ok" if figures["passed"] else "FAIL"))
     if exit_line:
@@ -340,6 +341,8 @@ def main(argv):
             if worker_left:
                 soak.failures.append("worker processes %s still run after the server exited" % worker_left)
     print_figures(soak, args, argv, idle_line, before, after, exit_line)
+    if args.rss_csv:
+        write_csv(args.rss_csv, [soak.java, soak.worker])
     if soak.failures:
         if server.log_path is not None:
             log("the server's log (%s) ends with:\n%s" % (server.log_path, server.log_tail()))
