@@ -57,7 +57,7 @@ def parse_args(argv):
     parser.add_argument("--max-prompt-tokens", type=int, default=300, help="longest prompt (default 300)")
     parser.add_argument("--max-new-tokens", type=int, default=256, help="largest max_tokens (default 256)")
     parser.add_argument("--warmup", type=float, default=None,
-                        help="seconds before the RSS figures start (default: a tenth of --duration, 20 to 120)")
+                        help="seconds before the RSS figures start (default: a fifth of --duration, 30 to 120)")
     parser.add_argument("--request-deadline", type=float, default=120,
                         help="a request not answered within this many seconds is stuck (default 120)")
     parser.add_argument("--idle-wait", type=float, default=30,
@@ -76,7 +76,7 @@ def parse_args(argv):
     if args.pids and not args.url:
         parser.error("--pids needs --url")
     if args.warmup is None:
-        args.warmup = max(20.0, min(120.0, args.duration / 10))
+        args.warmup = max(30.0, min(120.0, args.duration / 5))
     if args.max_prompt_tokens + 1 > args.max_model_len:
         parser.error("--max-prompt-tokens must leave room in --max-model-len")
     return args
