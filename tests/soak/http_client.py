@@ -78,7 +78,6 @@ class Connection:
     def __init__(self, reader, writer):
         self.reader = reader
         self.writer = writer
-        self.requests = 0
 
     @classmethod
     async def open(cls, host, port):
@@ -91,7 +90,6 @@ class Connection:
 
     async def send(self, method, path, body, headers, body_bytes_to_send=None):
         """Sends the request; with body_bytes_to_send, only that much of the body (a client that stops mid-body)."""
-        self.requests += 1
         head = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1", "Content-Length: %d" % len(body)]
         head += ["%s: %s" % item for item in headers.items()]
         sent = body if body_bytes_to_send is None else body[:body_bytes_to_send]

@@ -25,10 +25,9 @@ from exchange import ERROR, Client, Outcome
 from memory import RssSeries, write_csv
 from server_process import Server, free_port, rss_mb, with_chat_template
 from tally import Tally
-from traffic import FIRST_CONTENT_TOKEN_ID, TrafficMix
+from traffic import TrafficMix, random_ids
 
 REPO = Path(__file__).resolve().parents[2]
-VOCAB_SIZE = 32000
 # A one-token chat request, to learn whether a running server's model has a chat template.
 CHAT_PROBE = b'{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}'
 
@@ -111,9 +110,7 @@ class Soak:
 
     async def run_load(self):
         host, port = self.server.url.split("//", 1)[1].split(":")
-        seed_rng = random.Random(self.args.seed)
-        shared_prefix = [1] + [seed_rng.randrange(FIRST_CONTENT_TOKEN_ID, VOCAB_SIZE)
-                               for _ in range(self.args.max_prompt_tokens)]
+        shared_prefix = random_ids(random.Random(self.args.seed), self.args.max_prompt_tokens + 1)
         self.started = time.monotonic()
         stop_at = self.started + self.args.duration
         sampler = asyncio.create_task(self.sample_until_stopped())

@@ -24,7 +24,10 @@ STOP_SEQUENCES = [".", "the", "\n", "and", ","]
 TOKENS_PER_WORD_BOUND = 2
 # What a chat template and the special tokens add to a prompt, at most.
 PROMPT_OVERHEAD_TOKENS = 48
+# Random prompt ids: past the special tokens (0-2) and the first byte-fallback ones, up to the vocabulary's end.
 FIRST_CONTENT_TOKEN_ID = 100
+VOCAB_SIZE = 32000
+BOS = 1
 
 API_ROUTES = {"completions": "/v1/completions", "chat": "/v1/chat/completions", "invocations": "/invocations"}
 # How a request ends on the client's side, with its weight in the mix.
@@ -62,6 +65,11 @@ def log_uniform(rng, low, high):
 
 def weighted(rng, weights):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def random_ids(rng, length):
+    """A token-id prompt of `length` ids: BOS, then random ones."""
+    return [BOS] + [rng.randrange(FIRST_CONTENT_TOKEN_ID, VOCAB_SIZE) for _ in range(length - 1)]
 
 
 class TrafficMix:
@@ -102,7 +110,7 @@ class TrafficMix:
             if rng.random() < 0.5:
                 ids = self.shared_prefix[:length]
             else:
-                ids = [1] + [rng.randrange(FIRST_CONTENT_TOKEN_ID, 32000) for _ in range(length - 1)]
+                ids = random_ids(rng, length)
             return ids, length
         words = max(1, log_uniform(rng, 2, self.max_prompt_tokens) // TOKENS_PER_WORD_BOUND)
         start = rng.randrange(len(PROSE))
