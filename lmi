@@ -13,7 +13,10 @@ usage: ./lmi <command> [args]
                        127.0.0.1:8081); without --model, a demo model (random weights: random
                        text). ARGS: --model DIR, --port N, --config FILE, --option.KEY VALUE (see
                        docs/configuration.md); OPTION_API_KEY=KEY asks every client for the key
-  test                 run the whole test suite (Python worker, then Java)
+  test                 run the whole test suite (Python worker, Java, then a 120 s soak)
+  soak [ARGS]          start a server on the tiny-llama test model and drive it with mixed traffic,
+                       cancels and disconnects for 10 min; checks for stuck requests, leaked KV
+                       blocks and RSS growth (tests/soak/README.md); ./lmi soak --help lists ARGS
   bench [ARGS]         load generator for a running server: OpenAI /v1/completions (ours, vLLM,
                        TGI, llama.cpp), LMI /invocations or /v1/embeddings; ./lmi bench --help
                        lists ARGS
@@ -86,6 +89,18 @@ cmd_test() {
   (cd "$ROOT/python-worker" && "$python" -m pytest -q "$@" tests)
   log "Java tests"
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
+  log "soak (120 s)"
+  cmd_soak --duration 120
+}
+
+cmd_soak() {
+  ensure_debian_packages
+  local python
+  python="$(find_python)"
+  worker_env
+  # Built here rather than by the soak's ./lmi serve, so that the build does not count against its start-up wait.
+  build_jars
+  LMI_PYTHON="$python" "$python" "$ROOT/tests/soak/soak.py" "$@"
 }
 
 # Builds the server and bench jars when either is missing or older than any of its sources (the server's
@@ -310,6 +325,7 @@ command="${1:-help}"
 case "$command" in
   serve) cmd_serve "$@" ;;
   test) cmd_test "$@" ;;
+  soak) cmd_soak "$@" ;;
   bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   bench-model) cmd_bench_model ;;

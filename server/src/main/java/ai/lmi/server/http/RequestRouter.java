@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -69,7 +70,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // A client that hangs up, mid-body included (the aggregator's premature closure), is no fault of the server.
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
             LOG.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.warn("connection from {} failed", ctx.channel().remoteAddress(), cause);

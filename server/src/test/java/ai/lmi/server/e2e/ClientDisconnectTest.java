@@ -1,12 +1,23 @@
 package ai.lmi.server.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
-/** A client that hangs up mid-generation cancels it: its KV-cache blocks go back to the pool. */
+/**
+ * A client that hangs up mid-generation cancels it: its KV-cache blocks go back to the pool. One that hangs up
+ * mid-body is no error.
+ */
 class ClientDisconnectTest extends TinyLlamaServerTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -57,5 +68,36 @@ class ClientDisconnectTest extends TinyLlamaServerTest {
                 used -> used == idle);
         assertEquals(closedBefore + 1, server.metric("lmi_requests_total", CLIENT_CLOSED),
                 "the request ended because the client closed, not because it finished");
+    }
+
+    /** A client that hangs up mid-body is routine under load (the soak does it thousands of times an hour). */
+    @Test
+    void hangingUpMidBodyIsADebugLineNotAWarningWithAStackTrace() {
+        Logger router = (Logger) LoggerFactory.getLogger("ai.lmi.server.http.RequestRouter");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.list = new CopyOnWriteArrayList<>();
+        Level level = router.getLevel();
+        router.setLevel(Level.DEBUG);
+        appender.start();
+        router.addAppender(appender);
+        try {
+            try (RawHttpConnection client = RawHttpConnection.open(server.port())) {
+                client.postTruncated("/v1/completions", longGeneration(false), 40);
+            }
+            List<ILoggingEvent> events = TestServer.await("the server to log the truncated request", DEADLINE,
+                    () -> appender.list.stream().filter(ClientDisconnectTest::isPrematureClosure).toList(),
+                    found -> !found.isEmpty());
+            assertEquals(Level.DEBUG, events.get(0).getLevel(), events.get(0).getFormattedMessage());
+            assertNull(events.get(0).getThrowableProxy(), "no stack trace for a client that hung up");
+        } finally {
+            router.detachAppender(appender);
+            router.setLevel(level);
+        }
+    }
+
+    private static boolean isPrematureClosure(ILoggingEvent event) {
+        String name = "PrematureChannelClosureException";
+        return event.getFormattedMessage().contains(name)
+                || (event.getThrowableProxy() != null && event.getThrowableProxy().getClassName().endsWith(name));
     }
 }

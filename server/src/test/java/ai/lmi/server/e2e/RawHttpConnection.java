@@ -49,6 +49,12 @@ final class RawHttpConnection implements AutoCloseable {
         write(head(path, body.length, "") + new String(body, StandardCharsets.UTF_8));
     }
 
+    /** Sends a POST whose head announces all of {@code json} but only its first {@code bytesSent} bytes. */
+    void postTruncated(String path, String json, int bytesSent) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        write(head(path, body.length, "") + new String(body, 0, bytesSent, StandardCharsets.UTF_8));
+    }
+
     /** Sends only the head of a POST: its Content-Length, and {@code Expect: 100-continue}. */
     void postHeadExpectingContinue(String path, long contentLength) {
         write(head(path, contentLength, "Expect: 100-continue\r\n"));
