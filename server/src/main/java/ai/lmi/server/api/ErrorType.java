@@ -6,6 +6,7 @@ public enum ErrorType {
     NOT_FOUND(404, "NotFound"),
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
+    EXPECTATION_FAILED(417, "ExpectationFailed"),
     INTERNAL_SERVER_ERROR(500, "InternalServerError"),
     SERVICE_UNAVAILABLE(503, "ServiceUnavailable"),
     GATEWAY_TIMEOUT(504, "GatewayTimeout");

@@ -23,6 +23,7 @@ final class HttpServerInitializer extends ChannelInitializer<Channel> {
         p.addLast(new HttpServerCodec());
         p.addLast(new HttpServerKeepAliveHandler());
         p.addLast(new PayloadLimitAggregator(maxPayloadBytes));
+        p.addLast(new OneRequestAtATime());
         p.addLast(router);
     }
 }
