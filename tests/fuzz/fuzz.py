@@ -37,6 +37,7 @@ After the cases: ``GET /ping`` must be 200, and within ``--settle`` seconds ``/m
 
 import argparse
 import collections
+import copy
 import json
 import math
 import random
@@ -964,7 +965,7 @@ def fam_mutation(rng, target):
             container[key] = hostile_value(rng)
         elif op == "swap":
             others = [v for v in body.values() if v is not container]
-            container[key] = rng.choice(others) if others else hostile_value(rng)
+            container[key] = copy.deepcopy(rng.choice(others)) if others else hostile_value(rng)
         else:
             container[key] = hostile_value(rng)
         named.append(fpath)

@@ -50,8 +50,8 @@ public final class ChatRequestParser implements GenerationParser {
         }
         // The rendered template already holds BOS and the other special tokens as text.
         int[] promptIds = model.tokenizer().encode(prompt, false);
-        int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, promptIds.length,
-                model.maxModelLen());
+        int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, "messages",
+                promptIds.length, model.maxModelLen());
         GenerationParams params = sampling.toParams(maxNewTokens, topLogprobs.orElse(0), false);
         String id = OpenAiFields.newId("chatcmpl-");
         ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,

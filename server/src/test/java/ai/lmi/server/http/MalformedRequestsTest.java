@@ -73,7 +73,7 @@ class MalformedRequestsTest {
                         "stream_options is only allowed when stream is true"),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"stop_token_ids\": [99999]}",
                         "stop_token_ids[0] must be between 0 and 31999, got 99999"),
-                bad("/invocations", "{\"parameters\": {}}", "inputs is required"),
+                bad("/invocations", "{\"parameters\": {}}", "inputs is required (or messages, for OpenAI's chat schema)"),
                 bad("/invocations", "{\"inputs\": \"\"}", "inputs must not be empty"),
                 bad("/invocations", "{\"inputs\": [\"a\", \"b\"]}",
                         "inputs must be a string (one prompt per request), got [\"a\",\"b\"]"),
