@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -76,7 +77,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // A client that resets, or hangs up in the middle of its request, is the client's failure, not the server's.
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
             LOG.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.warn("connection from {} failed", ctx.channel().remoteAddress(), cause);
