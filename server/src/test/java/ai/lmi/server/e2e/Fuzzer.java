@@ -58,7 +58,8 @@ final class Fuzzer {
         }
         candidates.addAll(List.of("/usr/bin/python3", "python3"));
         for (String candidate : candidates) {
-            Optional<ExternalProcess> check = tryRun(List.of(candidate, "-c", "import sys; assert sys.version_info >= (3, 8)"));
+            Optional<ExternalProcess> check =
+                    tryRun(List.of(candidate, "-c", "import sys; assert sys.version_info >= (3, 8)"));
             if (check.isPresent() && check.get().succeeded()) {
                 return Optional.of(candidate);
             }
