@@ -613,7 +613,12 @@ def check_success(case, outcome):
         if not events or events[-1] != "[DONE]":
             return "event stream does not end with data: [DONE]"
         for event in events[:-1]:
-            if '"finish_reason":"error"' in event.replace(" ", "") or '"error"' in event:
+            try:
+                item = json.loads(event)
+            except ValueError:
+                return "event stream has an event that is not JSON: %r" % event[:200]
+            choices = item.get("choices") or [{}] if isinstance(item, dict) else [{}]
+            if "error" in item or any(isinstance(c, dict) and c.get("finish_reason") == "error" for c in choices):
                 return "event stream carries an in-band error: %s" % event[:300]
         return None
     if "jsonlines" in ctype:
@@ -622,7 +627,9 @@ def check_success(case, outcome):
                 item = json.loads(line)
             except ValueError:
                 return "jsonlines answer has a line that is not JSON: %r" % line[:200]
-            if isinstance(item, dict) and ("error" in item or '"finish_reason": "error"' in line):
+            details = item.get("details") if isinstance(item, dict) else None
+            if isinstance(item, dict) and ("error" in item or isinstance(details, dict)
+                                           and details.get("finish_reason") == "error"):
                 return "jsonlines stream carries an in-band error: %s" % line[:300]
         return None
     if "application/json" in ctype:
