@@ -36,8 +36,11 @@ public final class ChatRequestParser implements GenerationParser {
         if (topLogprobs.isPresent() && !logprobs) {
             throw ApiException.badRequest("top_logprobs requires logprobs to be true");
         }
-        String maxTokensField = body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        OptionalInt maxTokens = body.integer(maxTokensField, 1, Integer.MAX_VALUE);
+        // Both are checked, so that a bad max_tokens next to max_completion_tokens is not silently ignored.
+        OptionalInt maxCompletionTokens = body.integer("max_completion_tokens", 1, Integer.MAX_VALUE);
+        OptionalInt olderMaxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
+        String maxTokensField = maxCompletionTokens.isPresent() ? "max_completion_tokens" : "max_tokens";
+        OptionalInt maxTokens = maxCompletionTokens.isPresent() ? maxCompletionTokens : olderMaxTokens;
         SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
 
         String prompt;
@@ -48,8 +51,8 @@ public final class ChatRequestParser implements GenerationParser {
         }
         // The rendered template already holds BOS and the other special tokens as text.
         int[] promptIds = model.tokenizer().encode(prompt, false);
-        int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, promptIds.length,
-                model.maxModelLen());
+        int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, "messages",
+                promptIds.length, model.maxModelLen());
         GenerationParams params = sampling.toParams(maxNewTokens, topLogprobs.orElse(0), false);
         String id = OpenAiFields.newId("chatcmpl-");
         ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,

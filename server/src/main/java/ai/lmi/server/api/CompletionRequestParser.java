@@ -40,8 +40,8 @@ public final class CompletionRequestParser implements GenerationParser {
         SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
         CompletionPrompt prompt = CompletionPrompt.read(body, model.tokenizer());
 
-        int maxNewTokens = TokenBudget.resolve("max_tokens", maxTokens, DEFAULT_MAX_TOKENS, prompt.ids().length,
-                model.maxModelLen());
+        int maxNewTokens = TokenBudget.resolve("max_tokens", maxTokens, DEFAULT_MAX_TOKENS, "prompt",
+                prompt.ids().length, model.maxModelLen());
         GenerationParams params = sampling.toParams(maxNewTokens, logprobs.orElse(0), echo && logprobs.isPresent());
         String id = OpenAiFields.newId("cmpl-");
         CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),

@@ -8,6 +8,7 @@ public enum ErrorType {
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
     REQUEST_TIMEOUT(408, "RequestTimeout"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
+    EXPECTATION_FAILED(417, "ExpectationFailed"),
     INTERNAL_SERVER_ERROR(500, "InternalServerError"),
     SERVICE_UNAVAILABLE(503, "ServiceUnavailable"),
     GATEWAY_TIMEOUT(504, "GatewayTimeout");

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,15 +32,18 @@ public final class FieldReader {
         this.prefix = prefix;
     }
 
-    /** Parses a request body, which must be one JSON object. */
+    /** Parses a request body, which must be one JSON object in UTF-8. */
     public static FieldReader parseBody(InputStream body) {
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(body);
+            // Jackson's own decoding lets some invalid UTF-8 through (encoded surrogates, overlong forms).
+            root = Json.MAPPER.readTree(new InputStreamReader(body, StandardCharsets.UTF_8.newDecoder()));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
             throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage() + where);
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("request body is not valid UTF-8");
         } catch (IOException e) {
             throw ApiException.badRequest("request body could not be read: " + e.getMessage());
         }
@@ -136,10 +142,12 @@ public final class FieldReader {
             throw mustBe(field, "a number", value);
         }
         double number = value.doubleValue();
-        if (!Double.isFinite(number)) {
-            throw mustBe(field, "a finite number", value);
+        // The worker samples in float32: the value must stay finite, and within bounds, as a float.
+        float single = (float) number;
+        if (!Float.isFinite(single)) {
+            throw mustBe(field, "a finite number of at most " + Float.MAX_VALUE + " in magnitude", value);
         }
-        if (!bounds.contains(number)) {
+        if (!bounds.contains(number) || !bounds.contains(single)) {
             throw ApiException.badRequest(path(field) + " " + bounds.describe() + ", got " + value);
         }
         return OptionalDouble.of(number);

@@ -52,7 +52,7 @@ public final class LmiRequestParser implements GenerationParser {
 
         int[] promptIds = model.tokenizer().encode(inputs, true);
         int maxTokens = TokenBudget.resolve("parameters.max_new_tokens", maxNewTokens, DEFAULT_MAX_NEW_TOKENS,
-                promptIds.length, model.maxModelLen());
+                "inputs", promptIds.length, model.maxModelLen());
         GenerationParams params = sampling.toParams(maxTokens, output.topNTokens(), decoderInputDetails);
         GenerationRequest request =
                 new GenerationRequest("lmi-" + UUID.randomUUID().toString().replace("-", ""), promptIds, params);
@@ -64,7 +64,7 @@ public final class LmiRequestParser implements GenerationParser {
     private static String inputs(FieldReader body) {
         JsonNode inputs = body.get("inputs");
         if (inputs == null) {
-            throw ApiException.badRequest("inputs is required");
+            throw ApiException.badRequest("inputs is required (or messages, for OpenAI's chat schema)");
         }
         if (!inputs.isTextual()) {
             throw body.mustBe("inputs", "a string (one prompt per request)", inputs);

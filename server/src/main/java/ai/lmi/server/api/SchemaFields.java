@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -23,6 +24,9 @@ final class SchemaFields {
     private record NotServed(String why, List<JsonNode> noOpValues) {}
 
     /** e.g. {@code a completions request}, as the unknown-field message names the object. */
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_]{1,64}");
+    private static final int MAX_SHOWN_NAME = 64;
+
     private final String object;
     private final TreeSet<String> served = new TreeSet<>();
     private final Map<String, NotServed> notServed = new LinkedHashMap<>();
@@ -55,6 +59,26 @@ final class SchemaFields {
         return this;
     }
 
+    /**
+     * A field name as a message shows it: plain names as they are; an empty, odd or huge one quoted as JSON (and cut
+     * short), so that the message still shows where the name begins and ends.
+     */
+    private static String shown(String name) {
+        if (PLAIN_NAME.matcher(name).matches()) {
+            return name;
+        }
+        String cut = name.length() > MAX_SHOWN_NAME ? name.substring(0, MAX_SHOWN_NAME) + "..." : name;
+        return quoted(cut);
+    }
+
+    private static String quoted(String text) {
+        try {
+            return Json.MAPPER.writeValueAsString(text);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Checks the fields of the object {@code fields} reads. */
     void check(FieldReader fields) {
         check(fields.node(), fields.prefix());
@@ -76,8 +100,8 @@ final class SchemaFields {
             }
             NotServed known = notServed.get(name);
             if (known == null) {
-                throw ApiException.badRequest(prefix + name + " is not a field of " + this.object + "; its fields are "
-                        + String.join(", ", served));
+                throw ApiException.badRequest(prefix + shown(name) + " is not a field of " + this.object
+                        + "; its fields are " + String.join(", ", served));
             }
             if (known.noOpValues().stream().noneMatch(noOp -> sameValue(noOp, value))) {
                 throw ApiException.badRequest(prefix + name + " is not supported yet (" + known.why() + "); "

@@ -34,15 +34,31 @@ final class PayloadLimitAggregator extends HttpObjectAggregator {
         ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** A client that sent {@code Expect: 100-continue} with a too-large Content-Length gets the JSON 413 too. */
+    /**
+     * A client that sent {@code Expect: 100-continue} with a too-large Content-Length gets the JSON 413 too, and one
+     * that sent an expectation other than {@code 100-continue} a JSON 417 (Netty's own have no body).
+     */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (response instanceof HttpResponse netty
-                && netty.status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
-            ReferenceCountUtil.release(response);
-            return tooLarge();
+        if (response instanceof HttpResponse netty) {
+            int status = netty.status().code();
+            if (status == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
+                ReferenceCountUtil.release(response);
+                return tooLarge();
+            }
+            if (status == HttpResponseStatus.EXPECTATION_FAILED.code()) {
+                ReferenceCountUtil.release(response);
+                return expectationFailed();
+            }
         }
+        return response;
+    }
+
+    private static FullHttpResponse expectationFailed() {
+        FullHttpResponse response = HttpResponses.error(new ApiException(ErrorType.EXPECTATION_FAILED,
+                "the request's Expect header is not supported; the only expectation served is 100-continue"));
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return response;
     }
 

@@ -38,7 +38,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path;
+        try {
+            path = new QueryStringDecoder(request.uri()).path();
+        } catch (IllegalArgumentException e) {
+            HttpResponses.sendError(ctx, ApiException.badRequest(
+                    "the request path " + request.uri() + " is not valid percent-encoding: " + e.getMessage()));
+            return;
+        }
         RouteTable.Match match = routes.match(request.method(), path);
         if (match.endpoint() == null) {
             answerUnrouted(ctx, request, path, match);

@@ -39,10 +39,12 @@ public final class ChatTemplate {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
-        // transformers compiles templates with trim_blocks and lstrip_blocks on.
+        // transformers compiles templates with trim_blocks and lstrip_blocks on. Jinjava would also render again
+        // whatever an expression outputs: a message holding "{{ ... }}" or "{% ... %}" would run as template code.
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver)
                 .build();
         this.jinjava = new Jinjava(config);

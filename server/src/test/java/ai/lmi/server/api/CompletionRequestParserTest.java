@@ -117,7 +117,7 @@ class CompletionRequestParserTest {
                 assertThrows(ApiException.class, () -> parse("{\"prompt\": [\"a\", \"b\"]}")).getMessage());
         assertEquals("echo with logprobs is not supported when stream is true", assertThrows(ApiException.class,
                 () -> parse("{\"prompt\": \"a\", \"echo\": true, \"logprobs\": 1, \"stream\": true}")).getMessage());
-        assertEquals("max_tokens + prompt tokens (513) exceed max_model_len 512 (max_tokens 510, prompt tokens 3)",
+        assertEquals("max_tokens + prompt tokens (513) exceed max_model_len 512 (max_tokens 510, prompt tokens 3 from prompt)",
                 assertThrows(ApiException.class,
                         () -> parse("{\"prompt\": \"Hello world\", \"max_tokens\": 510}")).getMessage());
         assertEquals("prompt[1] must be a token id in [0, 32000), got 32000", assertThrows(ApiException.class,

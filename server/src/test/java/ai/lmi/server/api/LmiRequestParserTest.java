@@ -89,10 +89,19 @@ class LmiRequestParserTest {
         ApiException error = assertThrows(ApiException.class,
                 () -> parse("{\"inputs\": \"Hello world\", \"parameters\": {\"max_new_tokens\": 510}}"));
         assertEquals("parameters.max_new_tokens + prompt tokens (513) exceed max_model_len 512"
-                + " (parameters.max_new_tokens 510, prompt tokens 3)", error.getMessage());
+                + " (parameters.max_new_tokens 510, prompt tokens 3 from inputs)", error.getMessage());
         assertEquals(ErrorType.BAD_REQUEST, error.type());
         assertEquals(509, parse("{\"inputs\": \"Hello world\", \"parameters\": {\"max_new_tokens\": 509}}")
                 .request().params().maxNewTokens());
+    }
+
+    @Test
+    void inputsThatFillMaxModelLenAreRefusedNamingThem() {
+        String tooLong = "word ".repeat(600);
+        int promptTokens = TinyLlama.tokenizer().encode(tooLong, true).length;
+        ApiException error = assertThrows(ApiException.class, () -> parse("{\"inputs\": \"" + tooLong + "\"}"));
+        assertEquals("inputs has " + promptTokens + " prompt tokens, which leave no room to generate within "
+                + "max_model_len 512", error.getMessage());
     }
 
     @Test

@@ -42,6 +42,9 @@ class UnsupportedFieldsTest {
                         + "model, n, presence_penalty, prompt, repetition_penalty, return_tokens_as_token_ids, seed, "
                         + "stop, stop_token_ids, stream, stream_options, temperature, top_k, top_p, user"),
                 completions(COMPLETION + "\"temprature\": 0}", "temprature is not a field of a completions request"),
+                completions(COMPLETION + "\"\": 0}", "\"\" is not a field of a completions request"),
+                completions(COMPLETION + "\"" + "x".repeat(300) + "\": 0}",
+                        "\"" + "x".repeat(64) + "...\" is not a field of a completions request"),
                 completions(COMPLETION + "\"stream\": true, \"stream_options\": {\"include_usage\": true, "
                         + "\"continuous_usage_stats\": true}}", "stream_options.continuous_usage_stats is not "
                         + "supported yet (usage comes in the last chunk only); leave it out or send false"),

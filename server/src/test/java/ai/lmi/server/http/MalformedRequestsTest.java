@@ -51,6 +51,15 @@ class MalformedRequestsTest {
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"temperature\": \"hot\"}",
                         "temperature must be a number, got \"hot\""),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 0}", "top_p must be > 0 and <= 1, got 0"),
+                // The worker samples in float32: a value must stay finite and within bounds once cast.
+                bad("/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 1e-300}",
+                        "top_p must be > 0 and <= 1, got 1.0E-300"),
+                bad("/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 1.0000000000000002}",
+                        "top_p must be > 0 and <= 1, got 1.0000000000000002"),
+                bad("/v1/completions", "{\"prompt\": \"hi\", \"temperature\": 1e308}",
+                        "temperature must be a finite number of at most 3.4028235E38 in magnitude, got 1.0E308"),
+                bad("/v1/completions", "{\"prompt\": \"hi\", \"repetition_penalty\": 1e-50}",
+                        "repetition_penalty must be > 0, got 1.0E-50"),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"top_k\": -2}", "top_k must be >= -1, got -2"),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"min_p\": 1.5}", "min_p must be between 0 and 1, got 1.5"),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"presence_penalty\": 3}",
@@ -64,7 +73,7 @@ class MalformedRequestsTest {
                         "stream_options is only allowed when stream is true"),
                 bad("/v1/completions", "{\"prompt\": \"hi\", \"stop_token_ids\": [99999]}",
                         "stop_token_ids[0] must be between 0 and 31999, got 99999"),
-                bad("/invocations", "{\"parameters\": {}}", "inputs is required"),
+                bad("/invocations", "{\"parameters\": {}}", "inputs is required (or messages, for OpenAI's chat schema)"),
                 bad("/invocations", "{\"inputs\": \"\"}", "inputs must not be empty"),
                 bad("/invocations", "{\"inputs\": [\"a\", \"b\"]}",
                         "inputs must be a string (one prompt per request), got [\"a\",\"b\"]"),
@@ -94,6 +103,8 @@ class MalformedRequestsTest {
                         "messages[0].content[0].type must be \"text\" (the only part type served), got \"image_url\""),
                 bad("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logprobs\": 1}",
                         "logprobs must be a boolean, got 1"),
+                bad("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                        + "\"max_completion_tokens\": 4, \"max_tokens\": \"x\"}", "max_tokens must be an integer, got \"x\""),
                 bad("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
                         "model tiny-llama has no chat_template"),
                 bad("/invocations", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
@@ -116,6 +127,17 @@ class MalformedRequestsTest {
         assertTrue(error.path("message").asText().startsWith(message),
                 "expected a message starting with <" + message + ">, got <" + error.path("message").asText() + ">");
         assertTrue(SERVER.server.isOpen(), "a bad request must not close the connection");
+    }
+
+    @Test
+    void aBodyOfInvalidUtf8IsABadRequest() {
+        // Bytes ED A0 80: a UTF-16 surrogate encoded as if it were a character, which Jackson alone lets through.
+        String body = "{\"prompt\": \"a\u00ed\u00a0\u0080\"}";
+        SERVER.next().sendRaw("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body).response();
+
+        assertEquals(400, SERVER.status(), SERVER.body());
+        assertEquals("request body is not valid UTF-8", SERVER.json().path("message").asText());
     }
 
     @Test

@@ -82,6 +82,41 @@ class RoutingTest {
     }
 
     @Test
+    void anUnsupportedExpectationIs417WithTheJsonBody() {
+        server.sendRaw("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+                + "Expect: 200-ok\r\n\r\n{}").response();
+        assertError(417, "ExpectationFailed",
+                "the request's Expect header is not supported; the only expectation served is 100-continue");
+        assertFalse(server.server.isOpen());
+        assertTrue(service.submissions.isEmpty());
+    }
+
+    @Test
+    void aPathThatIsNotPercentEncodingIs400NamingIt() {
+        server.post("/predictions/%zz", "{\"inputs\": \"hi\"}").response();
+        assertError(400, "BadRequest", "the request path /predictions/%zz is not valid percent-encoding");
+        assertTrue(server.server.isOpen());
+    }
+
+    @Test
+    void aPipelinedRequestIsAnsweredOnlyOnceTheAnswerBeforeItIsComplete() {
+        service.answerAtOnce = false;
+        String stream = "{\"prompt\": \"Hi\", \"stream\": true}";
+        server.sendRaw("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + stream.length()
+                + "\r\n\r\n" + stream + "GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n").response();
+        assertEquals(200, server.status());
+        assertEquals("", server.body(), "the ping must not be answered in the middle of the stream");
+
+        FakeGenerationService.Submission submission = service.last();
+        FakeGenerationService.TOKENS.forEach(submission.sink()::onToken);
+        submission.sink().onFinish(FakeGenerationService.result(submission.request()));
+        server.response();
+
+        assertEquals("application/json", server.header(HttpHeaderNames.CONTENT_TYPE), "the ping's answer came last");
+        assertTrue(server.body().endsWith("data: [DONE]\n\n{\"status\":\"Healthy\"}"), server.body());
+    }
+
+    @Test
     void malformedHttpIs400AndClosesTheConnection() {
         server.sendRaw("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: nine\r\n\r\n").response();
         assertError(400, "BadRequest", "malformed HTTP request");

@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command to completion within a time limit, its stdout and stderr together captured. */
-record ExternalProcess(List<String> command, int exitCode, boolean timedOut, String output) {
+public record ExternalProcess(List<String> command, int exitCode, boolean timedOut, String output) {
 
     /** Runs {@code command} in {@code dir} with {@code env} added to the inherited environment. */
-    static ExternalProcess run(List<String> command, Path dir, Map<String, String> env, Duration limit)
+    public static ExternalProcess run(List<String> command, Path dir, Map<String, String> env, Duration limit)
             throws IOException, InterruptedException {
         Path log = Files.createTempFile("lmi-external-process", ".log");
         try {
@@ -32,12 +32,12 @@ record ExternalProcess(List<String> command, int exitCode, boolean timedOut, Str
         }
     }
 
-    boolean succeeded() {
+    public boolean succeeded() {
         return !timedOut && exitCode == 0;
     }
 
     /** What ran, how it ended, and everything it printed: for failure messages. */
-    String describe() {
+    public String describe() {
         String ending = timedOut ? "was stopped at its time limit" : "exited with status " + exitCode;
         return String.join(" ", command) + " " + ending + "; its output:\n" + output;
     }

@@ -111,6 +111,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void templateSyntaxInAMessageIsTextNotCode() throws IOException {
+        try (Tokenizer tokenizer = withTemplate(MISTRAL_INSTRUCT)) {
+            String content = "{{ 7 * 7 }} {% if %} {{ raise_exception('x') }}";
+            String prompt = tokenizer.chatTemplate().render(List.of(new ChatMessage("user", content)), true);
+            assertEquals("<s>[INST] " + content + " [/INST]", prompt);
+        }
+    }
+
+    @Test
     void aModelWithoutTemplateRefusesChat() throws IOException {
         try (Tokenizer tokenizer = Tokenizer.load(TestModels.tinyLlama())) {
             assertFalse(tokenizer.chatTemplate().isPresent());
