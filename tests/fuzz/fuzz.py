@@ -524,12 +524,26 @@ class Connection:
             pass
 
 
+# Headers for every request (--header), e.g. the API key of a server that requires one.
+EXTRA_HEADERS = []
+
+
+def with_extra_headers(parts):
+    """``parts`` with EXTRA_HEADERS after the request line of the first."""
+    data, delay = parts[0]
+    end = data.find(b"\r\n")
+    if not EXTRA_HEADERS or end < 0:
+        return parts
+    extra = b"".join(h.encode("latin-1") + b"\r\n" for h in EXTRA_HEADERS)
+    return [(data[:end + 2] + extra + data[end + 2:], delay)] + parts[1:]
+
+
 def run_case(case, host, port, timeout, stall_seconds):
     start = time.monotonic()
     conn = None
     try:
         conn = Connection(host, port, timeout)
-        parts = case.parts if case.parts is not None else [(case.data, 0)]
+        parts = with_extra_headers(case.parts if case.parts is not None else [(case.data, 0)])
         fully_sent = True
         try:
             for data, delay in parts:
@@ -1461,7 +1475,10 @@ def main():
     parser.add_argument("--max-payload-bytes", type=int, default=DEFAULT_MAX_PAYLOAD,
                         help="the server's max_payload_bytes (default 6 MiB)")
     parser.add_argument("--only", type=int, action="append", help="run only this case index (repeatable)")
+    parser.add_argument("--header", action="append", default=[],
+                        help="'Name: value' to send with every request (repeatable), e.g. an API key")
     args = parser.parse_args()
+    EXTRA_HEADERS.extend(args.header)
 
     url = urllib.parse.urlsplit(args.url)
     if url.scheme != "http" or url.hostname not in ("127.0.0.1", "localhost"):
