@@ -83,8 +83,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private WorkerProcess worker;
     /// requests of a dead worker, in order, for the next one to recompute
     private final List<Request> toResume = new ArrayList<>();
-    /// the requests of the step being computed: if the worker dies now, they are the suspects
-    private List<Long> stepInFlight = List.of();
+    /// the step being computed, null between steps: if the worker dies in it, its requests are the suspects
+    private StepPlan stepInFlight;
 
     public EngineLoop(EngineSettings settings, Tokenizer tokenizer, ServerMetrics metrics, WorkerLauncher launcher) {
         this.settings = settings;
@@ -135,6 +135,13 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     @Override
     public boolean isReady() {
         return ready && !closing && !draining;
+    }
+
+    /** Once the first worker loaded, also while a new one starts: requests queue for it. */
+    @Override
+    public boolean acceptsRequests() {
+        return firstStart.isDone() && !firstStart.isCompletedExceptionally() && failure == null && !closing
+                && !draining;
     }
 
     @Override
@@ -210,6 +217,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
                 log.error("engine loop failed; restarting the worker", e);
                 toResume.clear();
                 scheduler = null;
+                stepInFlight = null;
                 failActive("internal error: " + e.getMessage());
                 restartAfterBackoff(e.toString());
             } finally {
@@ -262,13 +270,14 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     /** The dead worker's requests wait for the next worker, but those its last step crashed too often fail. */
     private void keepForNextWorker(String cause) {
-        List<Long> suspects = stepInFlight;
-        stepInFlight = List.of();
+        List<ScheduledSequence> suspects = stepInFlight == null ? List.of() : stepInFlight.sequences();
+        stepInFlight = null;
         if (scheduler != null) {
             toResume.addAll(scheduler.evictAll());
             scheduler = null;
         }
-        for (long id : suspects) {
+        for (ScheduledSequence suspect : suspects) {
+            long id = suspect.requestId();
             ActiveGeneration generation = active.get(id);
             if (generation != null && generation.survivedCrash() >= MAX_CRASHES_PER_REQUEST) {
                 toResume.removeIf(request -> request.id() == id);
@@ -337,18 +346,18 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             }
             StepOutput output;
             long sent = System.nanoTime();
-            stepInFlight = plan.sequences().stream().map(ScheduledSequence::requestId).toList();
+            stepInFlight = plan;
             try {
                 output = worker.step(StepBatches.fromPlan(plan));
             } catch (StepError e) {
-                stepInFlight = List.of();
+                stepInFlight = null;
                 // Our own plan was malformed: a bug, not the client's fault. Its requests end; the worker lives on.
                 log.error("the worker rejected step {}: {}", plan.stepId(), e.getMessage());
                 plan.sequences().forEach(s -> fail(s.requestId(), "internal error: " + e.getMessage()));
                 continue;
             }
             long received = System.nanoTime();
-            stepInFlight = List.of();
+            stepInFlight = null;
             deliver(plan, output);
             long forwardNanos = (long) (output.forwardMs() * 1e6);
             long sampleNanos = (long) (output.sampleMs() * 1e6);
@@ -475,14 +484,10 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
 
     private void fail(long requestId, String message) {
         scheduler.finish(requestId, ai.lmi.server.scheduler.FinishReason.ERROR);
-        ActiveGeneration generation = active.remove(requestId);
-        if (generation != null) {
-            accepted.done();
-            generation.sink.onError(message);
-        }
+        failEvicted(requestId, message);
     }
 
-    /** Fails a request no scheduler holds: its worker died and it is not to be resumed. */
+    /** Ends a request with an error once no scheduler holds it (finished there, or evicted with its worker). */
     private void failEvicted(long requestId, String message) {
         ActiveGeneration generation = active.remove(requestId);
         if (generation != null) {

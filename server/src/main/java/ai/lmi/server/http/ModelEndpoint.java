@@ -39,7 +39,7 @@ abstract class ModelEndpoint<S extends ModelService> implements Endpoint {
                         "model " + modelInPath + " is not served here; this server serves " + served);
             }
             // What the parsers check against (tokenizer, limits, embedding size) is only known once the model loaded.
-            ServiceAvailability.require(service);
+            ServiceAvailability.requireAccepting(service);
             submit(ctx, FieldReader.parseBody(new ByteBufInputStream(request.content())));
         } catch (ApiException e) {
             metrics.countRequest(e.type().code());

@@ -18,7 +18,7 @@ final class PingEndpoint implements Endpoint {
 
     @Override
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> pathParams) {
-        ServiceAvailability.require(service);
+        ServiceAvailability.requireReady(service);
         HttpResponses.sendJson(ctx, HttpResponseStatus.OK, Json.object().put("status", "Healthy"));
     }
 }

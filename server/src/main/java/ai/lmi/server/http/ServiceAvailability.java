@@ -9,7 +9,17 @@ final class ServiceAvailability {
 
     private ServiceAvailability() {}
 
-    static void require(ModelService service) {
+    /** For {@code /ping}: the model is ready. */
+    static void requireReady(ModelService service) {
+        require(service, service.isReady());
+    }
+
+    /** For a request to the model: it can be submitted now, to be served at once or once its worker is back. */
+    static void requireAccepting(ModelService service) {
+        require(service, service.acceptsRequests());
+    }
+
+    private static void require(ModelService service, boolean available) {
         if (service.isShuttingDown()) {
             throw ApiException.shuttingDown();
         }
@@ -17,7 +27,7 @@ final class ServiceAvailability {
         if (failure.isPresent()) {
             throw ApiException.serviceUnavailable(failure.get(), 0);
         }
-        if (!service.isReady()) {
+        if (!available) {
             throw ApiException.modelNotReady(service.model().name());
         }
     }
