@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.tokenizer.ChatMessage;
 import ai.lmi.server.tokenizer.ChatTemplateException;
@@ -41,7 +41,7 @@ public final class ChatRequestParser implements GenerationParser {
         OptionalInt olderMaxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
         String maxTokensField = maxCompletionTokens.isPresent() ? "max_completion_tokens" : "max_tokens";
         OptionalInt maxTokens = maxCompletionTokens.isPresent() ? maxCompletionTokens : olderMaxTokens;
-        SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+        SamplingParams.Builder sampling = SamplingFields.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
 
         String prompt;
         try {
@@ -53,7 +53,7 @@ public final class ChatRequestParser implements GenerationParser {
         int[] promptIds = model.tokenizer().encode(prompt, false);
         int maxNewTokens = TokenBudget.resolve(maxTokensField, maxTokens, Integer.MAX_VALUE, "messages",
                 promptIds.length, model.maxModelLen());
-        GenerationParams params = sampling.toParams(maxNewTokens, topLogprobs.orElse(0), false);
+        SamplingParams params = sampling.maxNewTokens(maxNewTokens).topLogprobs(topLogprobs.orElse(0)).build();
         String id = OpenAiFields.newId("chatcmpl-");
         ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,
                 model.tokenizer()::tokenText);

@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import java.util.OptionalInt;
 
@@ -37,12 +37,13 @@ public final class CompletionRequestParser implements GenerationParser {
         }
         boolean tokensAsIds = body.bool("return_tokens_as_token_ids", false);
         OptionalInt maxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
-        SamplingOptions sampling = SamplingOptions.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+        SamplingParams.Builder sampling = SamplingFields.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
         CompletionPrompt prompt = CompletionPrompt.read(body, model.tokenizer());
 
         int maxNewTokens = TokenBudget.resolve("max_tokens", maxTokens, DEFAULT_MAX_TOKENS, "prompt",
                 prompt.ids().length, model.maxModelLen());
-        GenerationParams params = sampling.toParams(maxNewTokens, logprobs.orElse(0), echo && logprobs.isPresent());
+        SamplingParams params = sampling.maxNewTokens(maxNewTokens).topLogprobs(logprobs.orElse(0))
+                .promptLogprobs(echo && logprobs.isPresent()).build();
         String id = OpenAiFields.newId("cmpl-");
         CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),
                 echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage,

@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
@@ -32,11 +32,11 @@ public final class LmiRequestParser implements GenerationParser {
         RequestSchemas.LMI_PARAMETERS.check(parameters);
 
         Optional<Boolean> doSample = parameters.bool("do_sample");
-        SamplingOptions sampling = SamplingOptions.read(parameters, doSample.orElse(false) ? 1.0 : 0.0,
+        SamplingParams.Builder sampling = SamplingFields.read(parameters, doSample.orElse(false) ? 1.0 : 0.0,
                         model.tokenizer().vocabSize())
-                .withMoreStop(parameters.stringOrStrings("stop_sequences"));
+                .addStop(parameters.stringOrStrings("stop_sequences"));
         if (!doSample.orElse(true)) {
-            sampling = sampling.withTemperature(0);
+            sampling.temperature(0);
         }
         OptionalInt maxNewTokens = parameters.integer("max_new_tokens", 1, Integer.MAX_VALUE);
         boolean decoderInputDetails = parameters.bool("decoder_input_details", false);
@@ -53,7 +53,8 @@ public final class LmiRequestParser implements GenerationParser {
         int[] promptIds = model.tokenizer().encode(inputs, true);
         int maxTokens = TokenBudget.resolve("parameters.max_new_tokens", maxNewTokens, DEFAULT_MAX_NEW_TOKENS,
                 "inputs", promptIds.length, model.maxModelLen());
-        GenerationParams params = sampling.toParams(maxTokens, output.topNTokens(), decoderInputDetails);
+        SamplingParams params = sampling.maxNewTokens(maxTokens).topLogprobs(output.topNTokens())
+                .promptLogprobs(decoderInputDetails).build();
         GenerationRequest request =
                 new GenerationRequest("lmi-" + UUID.randomUUID().toString().replace("-", ""), promptIds, params);
         return stream

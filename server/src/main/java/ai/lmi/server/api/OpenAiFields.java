@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.UUID;
 

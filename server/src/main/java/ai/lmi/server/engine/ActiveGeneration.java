@@ -1,6 +1,6 @@
 package ai.lmi.server.engine;
 
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GeneratedToken;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.generation.GenerationResult;
@@ -31,7 +31,7 @@ final class ActiveGeneration {
         this.sink = sink;
         this.tokenizer = tokenizer;
         this.detokenizer = IncrementalDetokenizer.afterPrompt(tokenizer, request.promptIds(), true);
-        this.stops = new StopSequenceMatcher(request.params().stopSequences());
+        this.stops = new StopSequenceMatcher(request.params().stop());
         this.submittedNanos = submittedNanos;
     }
 

@@ -1,12 +1,11 @@
 package ai.lmi.server.engine;
 
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GenerationHandle;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.generation.ServiceUnavailableException;
 import ai.lmi.server.generation.TokenSink;
-import ai.lmi.server.generation.TopLogprob;
 import ai.lmi.server.metrics.ServerMetrics;
 import ai.lmi.server.metrics.StepPhase;
 import ai.lmi.server.model.InFlightRequests;
@@ -14,13 +13,12 @@ import ai.lmi.server.model.ModelDescription;
 import ai.lmi.server.scheduler.BlockPool;
 import ai.lmi.server.scheduler.KvCacheManager;
 import ai.lmi.server.scheduler.Request;
-import ai.lmi.server.scheduler.Scheduler;
 import ai.lmi.server.scheduler.ScheduledSequence;
+import ai.lmi.server.scheduler.Scheduler;
 import ai.lmi.server.scheduler.SchedulerConfig;
 import ai.lmi.server.scheduler.StepPlan;
 import ai.lmi.server.scheduler.TokenEvent;
 import ai.lmi.server.tokenizer.Tokenizer;
-import ai.lmi.server.worker.PromptLogprobs;
 import ai.lmi.server.worker.StepError;
 import ai.lmi.server.worker.StepOutput;
 import ai.lmi.server.worker.WorkerCapacity;
@@ -28,16 +26,12 @@ import ai.lmi.server.worker.WorkerException;
 import ai.lmi.server.worker.WorkerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntToDoubleFunction;
-import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +72,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private volatile String failure;
 
     // Owned by the engine thread.
-    private final Map<Long, ActiveGeneration> active = new HashMap<>();
+    private final OutputProcessor outputs;
     private Scheduler scheduler;
     private WorkerProcess worker;
     /// requests of a dead worker, in order, for the next one to recompute
@@ -91,6 +85,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.launcher = launcher;
+        this.outputs = new OutputProcessor(tokenizer, metrics, accepted);
         this.restarts = new WorkerRestartPolicy(settings.workerMaxRestarts(), settings.workerRestartWindow(),
                 System::nanoTime);
         // The worker is spawned from this long-lived thread: its parent-death signal follows the spawning thread.
@@ -218,17 +213,17 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
                 toResume.clear();
                 scheduler = null;
                 stepInFlight = null;
-                failActive("internal error: " + e.getMessage());
+                outputs.failAll("internal error: " + e.getMessage());
                 restartAfterBackoff(e.toString());
             } finally {
                 stopWorker();
             }
         }
         if (failure == null) {
-            failActive("the server is shutting down");
+            outputs.failAll("the server is shutting down");
             return;
         }
-        failActive(failure);
+        outputs.failAll(failure);
         refuseUntilStopped();
     }
 
@@ -278,12 +273,12 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         }
         for (ScheduledSequence suspect : suspects) {
             long id = suspect.requestId();
-            ActiveGeneration generation = active.get(id);
+            ActiveGeneration generation = outputs.get(id);
             if (generation != null && generation.survivedCrash() >= MAX_CRASHES_PER_REQUEST) {
                 toResume.removeIf(request -> request.id() == id);
                 log.error("request {} was in the batch of {} steps whose worker died; it fails", id,
                         MAX_CRASHES_PER_REQUEST);
-                failEvicted(id, "the model worker died " + MAX_CRASHES_PER_REQUEST
+                outputs.fail(id, "the model worker died " + MAX_CRASHES_PER_REQUEST
                         + " times while computing this request; it is not retried: " + cause);
             }
         }
@@ -296,14 +291,14 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         }
         int resumed = 0;
         for (Request request : toResume) {
-            if (!active.containsKey(request.id())) {
+            if (outputs.get(request.id()) == null) {
                 continue;
             }
             try {
                 scheduler.resume(request);
                 resumed++;
             } catch (IllegalArgumentException e) {
-                failEvicted(request.id(), "the new worker cannot take this request back: " + e.getMessage());
+                outputs.fail(request.id(), "the new worker cannot take this request back: " + e.getMessage());
             }
         }
         toResume.clear();
@@ -403,105 +398,30 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private void admit(EngineCommand.Submit submit) {
         GenerationRequest request = submit.request();
         try {
-            scheduler.add(new Request(submit.requestId(), request.promptIds(), SchedulerParams.from(request.params())));
+            scheduler.add(new Request(submit.requestId(), request.promptIds(), request.params()));
         } catch (IllegalArgumentException e) {
             accepted.done();
             submit.sink().onError(e.getMessage());
             return;
         }
-        active.put(submit.requestId(), new ActiveGeneration(request, submit.sink(), tokenizer, submit.submittedNanos()));
+        outputs.add(submit.requestId(), new ActiveGeneration(request, submit.sink(), tokenizer, submit.submittedNanos()));
     }
 
     private void cancel(long requestId) {
         scheduler.abort(requestId);
-        if (active.remove(requestId) != null) {
-            accepted.done();
-        }
+        outputs.cancel(requestId);
     }
 
     private void deliver(StepPlan plan, StepOutput output) {
-        Map<Long, Integer> rows = new HashMap<>();
-        Map<Long, Integer> sampled = new HashMap<>();
-        for (int row = 0; row < output.size(); row++) {
-            rows.put(output.seqIds()[row], row);
-            sampled.put(output.seqIds()[row], output.tokenIds()[row]);
+        List<TokenEvent> events = scheduler.update(plan, OutputProcessor.sampledTokens(output));
+        for (long stopped : outputs.process(output, events)) {
+            scheduler.finish(stopped, FinishReason.STOP_SEQUENCE);
         }
-        for (PromptLogprobs prompt : output.promptLogprobs()) {
-            ActiveGeneration generation = active.get(prompt.seqId());
-            if (generation != null) {
-                generation.addPromptLogprobs(prompt.startPos(), prompt.logprobs(), promptTops(prompt));
-            }
-        }
-        long now = System.nanoTime();
-        for (TokenEvent event : scheduler.update(plan, sampled)) {
-            ActiveGeneration generation = active.get(event.requestId());
-            if (generation == null) {
-                continue;
-            }
-            int row = rows.get(event.requestId());
-            if (generation.isFirstToken()) {
-                metrics.observeTimeToFirstToken(generation.sinceLastToken(now));
-            } else {
-                metrics.observeTimePerOutputToken(generation.sinceLastToken(now));
-            }
-            FinishReason ending = event.finished() ? FinishReason.valueOf(event.finishReason().name()) : null;
-            FinishReason finish = generation.accept(event.tokenId(), output.logprobs()[row], tops(output, row), ending);
-            if (finish != null) {
-                if (ending == null) {
-                    scheduler.finish(event.requestId(), ai.lmi.server.scheduler.FinishReason.valueOf(finish.name()));
-                }
-                active.remove(event.requestId());
-                accepted.done();
-            }
-        }
-    }
-
-    private List<TopLogprob> tops(StepOutput output, int row) {
-        return candidates(output.topN(), rank -> output.topId(row, rank), rank -> output.topLogprob(row, rank));
-    }
-
-    private List<List<TopLogprob>> promptTops(PromptLogprobs prompt) {
-        List<List<TopLogprob>> result = new ArrayList<>();
-        for (int row = 0; row < prompt.count(); row++) {
-            int position = row;
-            result.add(candidates(prompt.topN(), rank -> prompt.topId(position, rank),
-                    rank -> prompt.topLogprob(position, rank)));
-        }
-        return result;
-    }
-
-    /** The best candidates of one position, best first; the worker pads short rows with id -1. */
-    private List<TopLogprob> candidates(int topN, IntUnaryOperator idAt, IntToDoubleFunction logprobAt) {
-        List<TopLogprob> top = new ArrayList<>(topN);
-        for (int rank = 0; rank < topN; rank++) {
-            int id = idAt.applyAsInt(rank);
-            if (id >= 0) {
-                top.add(new TopLogprob(id, tokenizer.tokenText(id), (float) logprobAt.applyAsDouble(rank)));
-            }
-        }
-        return top;
     }
 
     private void fail(long requestId, String message) {
-        scheduler.finish(requestId, ai.lmi.server.scheduler.FinishReason.ERROR);
-        failEvicted(requestId, message);
-    }
-
-    /** Ends a request with an error once no scheduler holds it (finished there, or evicted with its worker). */
-    private void failEvicted(long requestId, String message) {
-        ActiveGeneration generation = active.remove(requestId);
-        if (generation != null) {
-            accepted.done();
-            generation.sink.onError(message);
-        }
-    }
-
-    private void failActive(String message) {
-        for (ActiveGeneration generation : active.values()) {
-            accepted.done();
-            generation.sink.onError(message);
-        }
-        active.clear();
+        scheduler.finish(requestId, FinishReason.ERROR);
+        outputs.fail(requestId, message);
     }
 
     private void stopWorker() {

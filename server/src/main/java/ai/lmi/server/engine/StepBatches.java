@@ -1,8 +1,8 @@
 package ai.lmi.server.engine;
 
+import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.scheduler.ScheduledSequence;
 import ai.lmi.server.scheduler.StepPlan;
-import ai.lmi.server.worker.NewSequence;
 import ai.lmi.server.worker.StepBatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +35,7 @@ final class StepBatches {
             System.arraycopy(sequence.tokenIds(), 0, tokens, tokenOffsets[i], sequence.tokenIds().length);
             System.arraycopy(sequence.blockTable(), 0, blockTables, blockOffsets[i], sequence.blockTable().length);
             if (sequence.isNew()) {
-                ai.lmi.server.scheduler.NewSequence fresh = sequence.newSequence();
-                newSequences.add(new NewSequence(sequence.requestId(), fresh.promptLength(), fresh.params(),
-                        fresh.prefixTokenIds()));
+                newSequences.add(sequence.newSequence());
             }
         }
         return new StepBatch(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample,

@@ -1,5 +1,6 @@
 package ai.lmi.server.generation;
 
+import ai.lmi.server.core.FinishReason;
 import java.util.List;
 
 /**

@@ -1,5 +1,8 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,12 +15,9 @@ import java.util.Optional;
  * output), and every step computes some of the difference.
  */
 public final class Request {
-    /** The adapter id of requests served by the base model alone. */
-    public static final int NO_ADAPTER = 0;
-
     private final long id;
     private final int promptLength;
-    private final RequestParams params;
+    private final SamplingParams params;
     private final int adapterId;
     /// the prompt, then the output tokens; grows as tokens are sampled
     private int[] tokens;
@@ -29,12 +29,12 @@ public final class Request {
     private FinishReason finishReason;
 
     /** A request for the base model. */
-    public Request(long id, int[] promptTokenIds, RequestParams params) {
-        this(id, promptTokenIds, params, NO_ADAPTER);
+    public Request(long id, int[] promptTokenIds, SamplingParams params) {
+        this(id, promptTokenIds, params, NewSequence.NO_ADAPTER);
     }
 
     /** A request served with the LoRA adapter {@code adapterId} (it keys the prefix cache too). */
-    public Request(long id, int[] promptTokenIds, RequestParams params, int adapterId) {
+    public Request(long id, int[] promptTokenIds, SamplingParams params, int adapterId) {
         if (promptTokenIds.length == 0) {
             throw new IllegalArgumentException("promptTokenIds must not be empty");
         }
@@ -56,7 +56,7 @@ public final class Request {
         return id;
     }
 
-    public RequestParams params() {
+    public SamplingParams params() {
         return params;
     }
 

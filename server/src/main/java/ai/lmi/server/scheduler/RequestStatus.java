@@ -1,5 +1,7 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.core.FinishReason;
+
 /** Where a request stands: WAITING → RUNNING ⇄ PREEMPTED → FINISHED. */
 public enum RequestStatus {
     /** Queued, never admitted: holds no KV blocks. */

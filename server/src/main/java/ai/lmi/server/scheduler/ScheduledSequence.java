@@ -1,5 +1,7 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.core.NewSequence;
+
 /**
  * One sequence's share of a step: the worker computes {@code tokenIds} at positions
  * {@code startPosition, startPosition+1, …}, writing their KV into {@code blockTable}.

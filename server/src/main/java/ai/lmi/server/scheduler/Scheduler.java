@@ -1,6 +1,8 @@
 package ai.lmi.server.scheduler;
 
-import ai.lmi.server.config.Batching;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,10 +15,8 @@ import java.util.Map;
  * FIFO order. A prompt longer than what is left of the budget is prefilled in chunks over several steps; with
  * chunked prefill off it waits, and the requests behind it too, for a step with room for all of it.
  *
- * <p>Static batching, a benchmark baseline, admits requests only when nothing runs. A request that meets its stop
- * condition is answered at once, but its row stays in the batch as padding, decoding tokens nobody reads, until
- * every row has finished: then the whole batch's blocks are freed together. That waste is what continuous
- * batching saves. A cancelled or failed row leaves at once.
+ * <p>Static batching, a benchmark baseline, is a {@link BatchingPolicy} of its own ({@link StaticBatching}): it
+ * admits only when nothing runs and keeps finished rows as padding until its batch ends.
  *
  * <p>When KV blocks run out, the most recently admitted running request is preempted: its blocks are freed and
  * it goes back to the front of the queue, to be recomputed (prompt and output so far) when blocks free up.
@@ -33,12 +33,10 @@ public final class Scheduler {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     /// in admission order: the last one is the first to be preempted; padding rows included
     private final List<Request> running = new ArrayList<>();
-    /// static batching: rows whose request finished, decoding on until their batch ends, by id; never live
-    private final Map<Long, Request> padding = new HashMap<>();
+    private final BatchingPolicy batching;
     /// requests the worker knew that finished or were preempted since the last plan
     private final List<Long> forget = new ArrayList<>();
     private long preemptions;
-    private long paddingTokens;
     private long lastStepId;
 
     public Scheduler(SchedulerConfig config, KvCacheManager kvCache) {
@@ -49,6 +47,7 @@ public final class Scheduler {
         }
         this.config = config;
         this.kvCache = kvCache;
+        this.batching = BatchingPolicy.of(config.batching());
     }
 
     /** Queues a new request behind the waiting ones. */
@@ -89,7 +88,7 @@ public final class Scheduler {
     public List<Request> evictAll() {
         List<Request> evicted = new ArrayList<>();
         for (Request request : running) {
-            if (!padding.containsKey(request.id())) {
+            if (batching.paddingRow(request.id()) == null) {
                 evicted.add(request);
             }
         }
@@ -98,7 +97,6 @@ public final class Scheduler {
         live.clear();
         waiting.clear();
         running.clear();
-        padding.clear();
         forget.clear();
         return evicted;
     }
@@ -117,7 +115,7 @@ public final class Scheduler {
     public boolean finish(long requestId, FinishReason reason) {
         Request request = live.remove(requestId);
         if (request == null) {
-            Request row = padding.get(requestId);
+            Request row = batching.paddingRow(requestId);
             if (row != null) {
                 drop(row);
             }
@@ -125,10 +123,7 @@ public final class Scheduler {
         }
         if (request.status() != RequestStatus.RUNNING) {
             waiting.remove(request);
-        } else if (config.batching() == Batching.STATIC && reason != FinishReason.ABORT
-                && reason != FinishReason.ERROR) {
-            pad(request);
-        } else {
+        } else if (!batching.keepsRow(request, reason, running)) {
             running.remove(request);
             release(request);
         }
@@ -143,7 +138,7 @@ public final class Scheduler {
         int budget = config.maxNumBatchedTokens();
         List<ScheduledSequence> batch = new ArrayList<>();
         long preemptionsBefore = preemptions;
-        boolean admitting = config.batching() == Batching.CONTINUOUS || running.isEmpty();
+        boolean admitting = batching.admits(running);
         // Only the last running request can be mid-prompt (a partial chunk ends admission), so every request
         // ahead of it decodes one token: decodes never wait behind a long prompt.
         int i = 0;
@@ -153,13 +148,13 @@ public final class Scheduler {
             if (numNewTokens == 0) {
                 break;
             }
-            if (padding.containsKey(request.id())) {
+            if (batching.paddingRow(request.id()) != null) {
                 // Padding never preempts a live request: without a block it leaves the batch early.
                 if (kvCache.allocateSlots(request, numNewTokens).isEmpty()) {
                     drop(request);
                     continue;
                 }
-                paddingTokens += numNewTokens;
+                batching.countPaddingTokens(numNewTokens);
             } else if (!allocateOrPreempt(request, numNewTokens)) {
                 break;
             }
@@ -187,7 +182,7 @@ public final class Scheduler {
     public List<TokenEvent> update(StepPlan plan, Map<Long, Integer> sampledTokens) {
         List<TokenEvent> events = new ArrayList<>();
         for (ScheduledSequence sequence : plan.sequences()) {
-            Request row = padding.get(sequence.requestId());
+            Request row = batching.paddingRow(sequence.requestId());
             if (row != null) {
                 advancePadding(row, sequence, plan, sampledTokens);
                 continue;
@@ -219,15 +214,15 @@ public final class Scheduler {
     }
 
     public SchedulerStats stats() {
-        return new SchedulerStats(running.size() - padding.size(), waiting.size(), preemptions,
-                kvCache.prefixHitTokens(), kvCache.usedBlocks(), kvCache.totalBlocks(), paddingTokens);
+        return new SchedulerStats(running.size() - batching.paddingRows(), waiting.size(), preemptions,
+                kvCache.prefixHitTokens(), kvCache.usedBlocks(), kvCache.totalBlocks(), batching.paddingTokens());
     }
 
     /** Allocates for {@code request}, preempting from the tail until it fits; false if it preempted itself. */
     private boolean allocateOrPreempt(Request request, int numNewTokens) {
         while (kvCache.allocateSlots(request, numNewTokens).isEmpty()) {
             Request victim = running.get(running.size() - 1);
-            if (padding.containsKey(victim.id())) {
+            if (batching.paddingRow(victim.id()) != null) {
                 drop(victim);
             } else {
                 running.remove(running.size() - 1);
@@ -253,18 +248,6 @@ public final class Scheduler {
         forget.add(request.id());
     }
 
-    /**
-     * Static batching: the finished request's row goes on as a copy, so that the request keeps the output it
-     * was answered with while the copy decodes tokens nobody reads.
-     */
-    private void pad(Request request) {
-        Request row = new Request(request.id(), request.tokenIds(0, request.numTokens()), request.params(),
-                request.adapterId());
-        row.startRunning(request.numComputedTokens());
-        running.set(running.indexOf(request), row);
-        padding.put(row.id(), row);
-    }
-
     private void advancePadding(Request row, ScheduledSequence sequence, StepPlan plan, Map<Long, Integer> sampled) {
         row.setNumComputedTokens(sequence.startPosition() + sequence.tokenIds().length);
         if (sequence.sample()) {
@@ -278,16 +261,16 @@ public final class Scheduler {
 
     private void drop(Request row) {
         running.remove(row);
-        padding.remove(row.id());
+        batching.dropRow(row);
         release(row);
     }
 
     /** Static batching: once no live request runs, the batch is over and its padding rows leave together. */
     private void endBatchIfDone() {
-        if (!padding.isEmpty() && running.size() == padding.size()) {
-            running.forEach(this::release);
+        List<Request> ended = batching.endedBatch(running);
+        if (!ended.isEmpty()) {
+            ended.forEach(this::release);
             running.clear();
-            padding.clear();
         }
     }
 
@@ -302,8 +285,8 @@ public final class Scheduler {
             waiting.pollFirst();
             request.startRunning(prefix.numTokens());
             running.add(request);
-            NewSequence first = new NewSequence(request.promptLength(), request.params().sampling(),
-                    request.tokenIds(0, prefix.numTokens()));
+            NewSequence first = new NewSequence(request.id(), request.promptLength(), request.params(),
+                    request.tokenIds(0, prefix.numTokens()), request.adapterId());
             batch.add(scheduled(request, numNewTokens, first));
             budget -= numNewTokens;
         }
@@ -334,7 +317,7 @@ public final class Scheduler {
 
     /** The stop condition {@code token} meets, or null. Stop sequences on text are the caller's to find. */
     private FinishReason stopReason(Request request, int token) {
-        RequestParams params = request.params();
+        SamplingParams params = request.params();
         if (!params.ignoreEos() && config.eosTokenIds().contains(token)) {
             return FinishReason.EOS_TOKEN;
         }

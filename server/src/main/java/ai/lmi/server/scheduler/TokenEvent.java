@@ -1,5 +1,7 @@
 package ai.lmi.server.scheduler;
 
+import ai.lmi.server.core.FinishReason;
+
 /**
  * A request gained a token, and perhaps finished with it (the stop token itself is included here; whether its
  * text is shown is the caller's choice).

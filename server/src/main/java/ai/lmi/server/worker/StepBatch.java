@@ -1,5 +1,6 @@
 package ai.lmi.server.worker;
 
+import ai.lmi.server.core.NewSequence;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package ai.lmi.server.worker;
 
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,8 @@ final class StepCodec {
     static final int NEW_SEQUENCE_RECORD = 64;
     static final int PROMPT_LOGPROBS_HEADER = 24;
     static final int ERROR_HEADER = 24;
+    /** The seed field of a sequence that asked for none: the worker's process generator draws. */
+    static final long NO_SEED = -1;
 
     private StepCodec() {
     }
@@ -69,18 +73,19 @@ final class StepCodec {
     private static void putNewSequence(ByteBuffer buf, int at, NewSequence seq) {
         SamplingParams p = seq.params();
         buf.putLong(at, seq.seqId());
-        buf.putLong(at + 8, p.seed());
+        buf.putLong(at + 8, p.seed().orElse(NO_SEED));
         buf.putInt(at + 16, seq.promptLen());
         buf.putInt(at + 20, seq.prefixIds().length);
-        buf.putFloat(at + 24, p.temperature());
+        buf.putFloat(at + 24, (float) p.temperature());
         buf.putInt(at + 28, p.topK());
-        buf.putFloat(at + 32, p.topP());
-        buf.putFloat(at + 36, p.minP());
-        buf.putFloat(at + 40, p.repetitionPenalty());
-        buf.putFloat(at + 44, p.presencePenalty());
-        buf.putFloat(at + 48, p.frequencyPenalty());
+        buf.putFloat(at + 32, (float) p.topP());
+        buf.putFloat(at + 36, (float) p.minP());
+        buf.putFloat(at + 40, (float) p.repetitionPenalty());
+        buf.putFloat(at + 44, (float) p.presencePenalty());
+        buf.putFloat(at + 48, (float) p.frequencyPenalty());
         buf.putInt(at + 52, p.topLogprobs());
         buf.put(at + 56, p.promptLogprobs() ? (byte) 1 : (byte) 0);
+        buf.putInt(at + 60, seq.adapterId());
     }
 
     private static int putInts(ByteBuffer buf, int at, int[] values) {

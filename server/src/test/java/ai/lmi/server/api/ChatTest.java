@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class ChatTest {
         String expectedPrompt = "<|system|>\nBe brief.</s>\n<|user|>\nHi\nthere</s>\n<|assistant|>\n";
         int[] expectedIds = TinyLlama.chatTokenizer().encode(expectedPrompt, false);
         assertArrayEquals(expectedIds, prepared.request().promptIds());
-        GenerationParams params = prepared.request().params();
+        SamplingParams params = prepared.request().params();
         assertEquals(TinyLlama.MAX_MODEL_LEN - expectedIds.length, params.maxNewTokens());
         assertEquals(1.0, params.temperature());
         assertFalse(prepared.streaming());
@@ -46,7 +46,7 @@ class ChatTest {
 
     @Test
     void maxCompletionTokensWinsAndTopLogprobsNeedLogprobs() {
-        GenerationParams params = parse("""
+        SamplingParams params = parse("""
                 {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 9, "max_completion_tokens": 4,
                  "logprobs": true, "top_logprobs": 2}
                 """).request().params();

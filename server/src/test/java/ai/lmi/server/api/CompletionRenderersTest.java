@@ -5,7 +5,7 @@ import static ai.lmi.server.api.Bodies.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GenerationResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.OptionalLong;
@@ -26,7 +26,7 @@ class CompletionRequestParserTest {
     void defaultsAreOpenAis() {
         PreparedGeneration prepared = parse("{\"model\": \"tiny-llama\", \"prompt\": \"Hello world\"}");
 
-        GenerationParams params = prepared.request().params();
+        SamplingParams params = prepared.request().params();
         assertArrayEquals(new int[] {1, 22557, 1526}, prepared.request().promptIds());
         assertEquals(CompletionRequestParser.DEFAULT_MAX_TOKENS, params.maxNewTokens());
         assertEquals(1.0, params.temperature());
@@ -54,7 +54,7 @@ class CompletionRequestParserTest {
                  "n": 1, "user": "ignored"}
                 """);
 
-        GenerationParams params = prepared.request().params();
+        SamplingParams params = prepared.request().params();
         assertEquals(5, params.maxNewTokens());
         assertEquals(0, params.temperature());
         assertEquals(0.5, params.topP());
@@ -64,7 +64,7 @@ class CompletionRequestParserTest {
         assertEquals(1, params.presencePenalty());
         assertEquals(2, params.frequencyPenalty());
         assertEquals(OptionalLong.of(-3), params.seed());
-        assertEquals(List.of("a", "b"), params.stopSequences());
+        assertEquals(List.of("a", "b"), params.stop());
         assertEquals(List.of(13), params.stopTokenIds());
         assertTrue(params.ignoreEos());
         assertEquals(5, params.topLogprobs());

@@ -1,6 +1,6 @@
 package ai.lmi.server.api;
 
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GeneratedToken;
 import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.generation.PromptToken;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.SamplingParams;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class LmiRequestParserTest {
     void defaultsToThirtyGreedyTokensOfTheTokenizedInputs() {
         PreparedGeneration prepared = parse("{\"inputs\": \"Hello world\"}");
 
-        GenerationParams params = prepared.request().params();
+        SamplingParams params = prepared.request().params();
         assertArrayEquals(new int[] {1, 22557, 1526}, prepared.request().promptIds());
         assertEquals(LmiRequestParser.DEFAULT_MAX_NEW_TOKENS, params.maxNewTokens());
         assertEquals(0, params.temperature());
@@ -57,7 +57,7 @@ class LmiRequestParserTest {
                   "ignore_eos": true, "details": true, "return_full_text": true}}
                 """);
 
-        GenerationParams params = prepared.request().params();
+        SamplingParams params = prepared.request().params();
         assertEquals(7, params.maxNewTokens());
         assertEquals(0.8, params.temperature());
         assertEquals(0, params.topK());
@@ -67,7 +67,7 @@ class LmiRequestParserTest {
         assertEquals(0.5, params.presencePenalty());
         assertEquals(-0.5, params.frequencyPenalty());
         assertEquals(OptionalLong.of(42), params.seed());
-        assertEquals(List.of("\n", "END"), params.stopSequences());
+        assertEquals(List.of("\n", "END"), params.stop());
         assertEquals(3, params.topLogprobs());
         assertTrue(params.ignoreEos());
         assertFalse(params.promptLogprobs());

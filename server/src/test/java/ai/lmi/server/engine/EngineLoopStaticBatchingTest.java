@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.config.Batching;
-import ai.lmi.server.generation.FinishReason;
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.metrics.ServerMetrics;
@@ -51,16 +51,15 @@ class EngineLoopStaticBatchingTest {
         return new EngineLoop(settings, tokenizer, metrics, new WorkerLauncher(worker, options));
     }
 
-    private static GenerationParams greedy(int maxNewTokens, List<String> stops) {
-        return new GenerationParams(maxNewTokens, 0, 0, 1, 0, 1, 0, 0, OptionalLong.empty(), stops, List.of(),
-                true, 0, false);
+    private static SamplingParams greedy(int maxNewTokens, List<String> stops) {
+        return SamplingParams.builder().maxNewTokens(maxNewTokens).stop(stops).ignoreEos(true).build();
     }
 
     /** Submits every request at once and waits for all. */
-    private static List<CollectingSink> generateAll(EngineLoop engine, List<GenerationParams> requests)
+    private static List<CollectingSink> generateAll(EngineLoop engine, List<SamplingParams> requests)
             throws Exception {
         List<CollectingSink> sinks = new ArrayList<>();
-        for (GenerationParams params : requests) {
+        for (SamplingParams params : requests) {
             CollectingSink sink = new CollectingSink();
             engine.submit(new GenerationRequest("static", PROMPT, params), sink);
             sinks.add(sink);
@@ -73,7 +72,7 @@ class EngineLoopStaticBatchingTest {
 
     @Test
     void staticBatchesAnswerWhatContinuousBatchingAnswers() throws Exception {
-        List<GenerationParams> requests = new ArrayList<>();
+        List<SamplingParams> requests = new ArrayList<>();
         for (int maxNewTokens : new int[] {3, 7, 12, 20}) {
             requests.add(greedy(maxNewTokens, List.of()));
         }

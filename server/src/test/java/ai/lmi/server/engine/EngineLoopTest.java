@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.config.Batching;
-import ai.lmi.server.generation.FinishReason;
-import ai.lmi.server.generation.GenerationParams;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.metrics.ServerMetrics;
@@ -52,15 +52,14 @@ class EngineLoopTest {
         engine.close();
     }
 
-    private static CollectingSink generate(int[] prompt, GenerationParams params) throws Exception {
+    private static CollectingSink generate(int[] prompt, SamplingParams params) throws Exception {
         CollectingSink sink = new CollectingSink();
         engine.submit(new GenerationRequest("test", prompt, params), sink);
         return sink;
     }
 
-    private static GenerationParams greedy(int maxNewTokens, int topLogprobs) {
-        return new GenerationParams(maxNewTokens, 0, 0, 1, 0, 1, 0, 0, OptionalLong.empty(), List.of(), List.of(),
-                true, topLogprobs, false);
+    private static SamplingParams greedy(int maxNewTokens, int topLogprobs) {
+        return SamplingParams.builder().maxNewTokens(maxNewTokens).ignoreEos(true).topLogprobs(topLogprobs).build();
     }
 
     @Test
@@ -124,8 +123,7 @@ class EngineLoopTest {
         int[] prompt = {1, 415, 5565, 302, 4843, 349};
         String full = generate(prompt, greedy(24, 0)).result.get(60, TimeUnit.SECONDS).text();
         String stop = full.substring(10, 14);
-        GenerationParams params = new GenerationParams(24, 0, 0, 1, 0, 1, 0, 0, OptionalLong.empty(),
-                List.of(stop), List.of(), true, 0, false);
+        SamplingParams params = SamplingParams.builder().maxNewTokens(24).stop(List.of(stop)).ignoreEos(true).build();
         CollectingSink sink = generate(prompt, params);
         GenerationResult result = sink.result.get(60, TimeUnit.SECONDS);
         assertEquals(FinishReason.STOP_SEQUENCE, result.finishReason());

@@ -1,7 +1,7 @@
 package ai.lmi.server.http;
 
 import ai.lmi.server.api.TinyLlama;
-import ai.lmi.server.generation.FinishReason;
+import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GeneratedToken;
 import ai.lmi.server.generation.GenerationHandle;
 import ai.lmi.server.generation.GenerationRequest;

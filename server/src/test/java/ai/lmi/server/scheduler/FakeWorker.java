@@ -44,7 +44,7 @@ final class FakeWorker {
             if (sequence.isNew()) {
                 assertFalse(histories.containsKey(id), "sequence " + id + " sent as new while the worker knows it");
                 List<Integer> history = new ArrayList<>();
-                for (int token : sequence.newSequence().prefixTokenIds()) {
+                for (int token : sequence.newSequence().prefixIds()) {
                     history.add(token);
                 }
                 histories.put(id, history);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.core.SamplingParams;
 import org.junit.jupiter.api.Test;
 
 /** A real manager over 12 blocks of 16 tokens; exact block ids and free-list order, as vLLM's tests do. */
@@ -18,7 +19,7 @@ class KvCacheManagerTest {
     private long nextId = 1;
 
     private Request request(int[] prompt) {
-        return new Request(nextId++, prompt, RequestParams.greedy(8));
+        return new Request(nextId++, prompt, SamplingParams.greedy(8));
     }
 
     /** Admits {@code request} with its cached prefix and computes all its tokens, as one prefill step would. */
@@ -120,7 +121,7 @@ class KvCacheManagerTest {
         assertNotNull(pool.block(4).hash, "same tokens, other parent: a key of its own");
         assertNotEquals(pool.block(1).hash, pool.block(4).hash);
 
-        Request otherAdapter = new Request(nextId++, first.promptTokenIds(), RequestParams.greedy(8), 7);
+        Request otherAdapter = new Request(nextId++, first.promptTokenIds(), SamplingParams.greedy(8), 7);
         assertEquals(0, kvCache.findCachedPrefix(otherAdapter).numTokens());
         assertArrayEquals(new int[] {0, 1}, kvCache.findCachedPrefix(request(first.promptTokenIds())).blockIds());
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.lmi.server.config.Batching;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.SamplingParams;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,7 @@ class SchedulerChunkedPrefillTest {
     }
 
     private static Request request(long id, int[] prompt, int maxNewTokens) {
-        return new Request(id, prompt, RequestParams.greedy(maxNewTokens));
+        return new Request(id, prompt, SamplingParams.greedy(maxNewTokens));
     }
 
     @Test

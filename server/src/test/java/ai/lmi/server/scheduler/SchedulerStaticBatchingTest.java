@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.config.Batching;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.SamplingParams;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ class SchedulerStaticBatchingTest {
     }
 
     private static Request request(long id, int promptLength, int maxNewTokens) {
-        return new Request(id, range(1000 * (int) id, promptLength), RequestParams.greedy(maxNewTokens));
+        return new Request(id, range(1000 * (int) id, promptLength), SamplingParams.greedy(maxNewTokens));
     }
 
     /** Plans and runs a step; returns {@link #run}'s events. */

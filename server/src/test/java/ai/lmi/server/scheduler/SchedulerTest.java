@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.config.Batching;
+import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.SamplingParams;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -36,7 +38,7 @@ class SchedulerTest {
     }
 
     private static Request request(long id, int[] prompt, int maxNewTokens) {
-        return new Request(id, prompt, RequestParams.greedy(maxNewTokens));
+        return new Request(id, prompt, SamplingParams.greedy(maxNewTokens));
     }
 
     @Test
@@ -154,7 +156,7 @@ class SchedulerTest {
         assertEquals(List.of("2:1@66+s", "3:65@0+s new"), shape(step4));
         ScheduledSequence recompute = sequenceOf(step4, 3);
         assertArrayEquals(concat(range(3000, 64), new int[] {firstToken}), recompute.tokenIds());
-        assertEquals(64, recompute.newSequence().promptLength());
+        assertEquals(64, recompute.newSequence().promptLen());
         assertArrayEquals(new int[] {9, 8, 11, 3, 2}, recompute.blockTable());
 
         worker.runToCompletion(scheduler);
@@ -175,7 +177,7 @@ class SchedulerTest {
         StepPlan step4 = worker.step(scheduler);
         assertEquals(List.of("2:1@66+s", "3:33@32+s new"), shape(step4));
         ScheduledSequence recompute = sequenceOf(step4, 3);
-        assertArrayEquals(range(3000, 32), recompute.newSequence().prefixTokenIds());
+        assertArrayEquals(range(3000, 32), recompute.newSequence().prefixIds());
         assertArrayEquals(new int[] {8, 9, 11, 3, 2}, recompute.blockTable());
         assertEquals(32, scheduler.stats().prefixHitTokens());
 
@@ -195,7 +197,7 @@ class SchedulerTest {
         ScheduledSequence second = sequenceOf(step2, 2);
         assertArrayEquals(new int[] {0, 1, 3}, second.blockTable());
         assertArrayEquals(range(500, 10), second.tokenIds());
-        assertArrayEquals(range(0, 32), second.newSequence().prefixTokenIds());
+        assertArrayEquals(range(0, 32), second.newSequence().prefixIds());
         assertEquals(32, scheduler.stats().prefixHitTokens());
     }
 
@@ -258,9 +260,9 @@ class SchedulerTest {
         FakeWorker scripted = new FakeWorker(16, (id, history) -> scripts.get(id)[history.size() - 4]);
         scheduler(12, 8, 64, false);
         Request eos = request(1, range(10, 4), 10);
-        Request ignoresEos = new Request(2, range(20, 4), RequestParams.greedy(4).withIgnoreEos(true));
+        Request ignoresEos = new Request(2, range(20, 4), SamplingParams.builder().maxNewTokens(4).ignoreEos(true).build());
         Request stopToken = new Request(3, range(30, 4),
-                RequestParams.greedy(10).withStopTokenIds(List.of(9)));
+                SamplingParams.builder().maxNewTokens(10).stopTokenIds(List.of(9)).build());
         Request twoTokens = request(4, range(40, 4), 2);
         List.of(eos, ignoresEos, stopToken, twoTokens).forEach(scheduler::add);
 

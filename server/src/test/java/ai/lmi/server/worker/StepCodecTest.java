@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,10 +60,10 @@ class StepCodecTest {
                 SamplingParams params = SamplingParams.builder().temperature(random.nextFloat() * 2)
                         .topK(random.nextInt(50)).topP(1 - random.nextFloat() / 2).minP(random.nextFloat() / 10)
                         .repetitionPenalty(1.1f).presencePenalty(-0.5f).frequencyPenalty(0.25f)
-                        .seed(i % 4 == 0 ? SamplingParams.NO_SEED : Long.MAX_VALUE - i).topLogprobs(i % 7)
+                        .seed(i % 4 == 0 ? OptionalLong.empty() : OptionalLong.of(Long.MAX_VALUE - i)).topLogprobs(i % 7)
                         .promptLogprobs(i % 4 == 0).build();
                 fresh.add(new NewSequence(1_000_000_000_000L + i, random.nextInt(300), params,
-                        random.ints(random.nextInt(9), 0, 32000).toArray()));
+                        random.ints(random.nextInt(9), 0, 32000).toArray(), NewSequence.NO_ADAPTER));
             }
         }
         return TestSteps.build(seqs, fresh, 7, -8, Long.MAX_VALUE);
@@ -118,7 +121,7 @@ class StepCodecTest {
         assertEquals(params.repetitionPenalty(), (float) p.get("repetition_penalty").asDouble());
         assertEquals(params.presencePenalty(), (float) p.get("presence_penalty").asDouble());
         assertEquals(params.frequencyPenalty(), (float) p.get("frequency_penalty").asDouble());
-        assertEquals(params.seed(), p.get("seed").asLong());
+        assertEquals(params.seed().orElse(StepCodec.NO_SEED), p.get("seed").asLong());
         assertEquals(params.topLogprobs(), p.get("top_logprobs").asInt());
         assertEquals(params.promptLogprobs(), p.get("prompt_logprobs").asBoolean());
     }

@@ -1,5 +1,7 @@
 package ai.lmi.server.worker;
 
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import java.util.List;
 
 /** Builds StepBatches from per-sequence pieces, the way a scheduler does, for tests and the round-trip tool. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.core.NewSequence;
+import ai.lmi.server.core.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,10 +97,10 @@ class WorkerProcessTest {
     void aBadStepFailsAloneAndTheNextStepWorks() {
         int[] longPrompt = IntStream.range(3, 40).toArray(); // 37 positions need 3 blocks, the table has 1
         StepError e = assertThrows(StepError.class, () -> worker.step(
-                TestSteps.prefill(500, longPrompt, new int[] {0}, SamplingParams.greedy())));
+                TestSteps.prefill(500, longPrompt, new int[] {0}, SamplingParams.greedy(16))));
         assertEquals(StepError.BLOCK_TABLE_TOO_SHORT, e.code());
         assertTrue(e.getMessage().contains("block table"), e.getMessage());
-        StepOutput out = worker.step(TestSteps.prefill(501, PROMPT, new int[] {3}, SamplingParams.greedy(), 501));
+        StepOutput out = worker.step(TestSteps.prefill(501, PROMPT, new int[] {3}, SamplingParams.greedy(16), 501));
         assertArrayEquals(new int[] {OUTPUT[0]}, out.tokenIds());
         assertEquals(0, out.topN());
         assertTrue(worker.health().ok());
@@ -107,7 +109,7 @@ class WorkerProcessTest {
     @Test
     void healthCountsTheStepsHandled() {
         long before = worker.health().steps();
-        worker.step(TestSteps.prefill(600, PROMPT, new int[] {5}, SamplingParams.greedy(), 600));
+        worker.step(TestSteps.prefill(600, PROMPT, new int[] {5}, SamplingParams.greedy(16), 600));
         WorkerHealth after = worker.health();
         assertTrue(after.ok());
         assertEquals(before + 1, after.steps());
@@ -157,7 +159,7 @@ class WorkerProcessTest {
             assertTrue(prompt.topLogprob(p, 0) >= prompt.topLogprob(p, 19));
         }
         long[] all = seqs.stream().mapToLong(TestSteps.Scheduled::seqId).toArray();
-        worker.step(TestSteps.prefill(2000, PROMPT, new int[] {7}, SamplingParams.greedy(), all));
+        worker.step(TestSteps.prefill(2000, PROMPT, new int[] {7}, SamplingParams.greedy(16), all));
     }
 
     @Test
@@ -186,8 +188,8 @@ class WorkerProcessTest {
                     () -> w.step(TestSteps.prefill(9000, TEXT, new int[] {0, 1}, wide)));
             assertEquals(StepError.INTERNAL, tooLarge.code());
             assertThrows(IllegalArgumentException.class, () -> w.step(TestSteps.prefill(9001,
-                    IntStream.range(1, 500).toArray(), IntStream.range(0, 32).toArray(), SamplingParams.greedy())));
-            assertEquals(OUTPUT[0], w.step(TestSteps.prefill(9002, PROMPT, new int[] {2}, SamplingParams.greedy()))
+                    IntStream.range(1, 500).toArray(), IntStream.range(0, 32).toArray(), SamplingParams.greedy(16))));
+            assertEquals(OUTPUT[0], w.step(TestSteps.prefill(9002, PROMPT, new int[] {2}, SamplingParams.greedy(16)))
                     .tokenIds()[0]);
         }
     }
@@ -206,7 +208,7 @@ class WorkerProcessTest {
             });
             WorkerDiedException died = assertThrows(WorkerDiedException.class, () -> {
                 while (true) {
-                    w.step(TestSteps.prefill(1, prompt, table, SamplingParams.greedy(), 1));
+                    w.step(TestSteps.prefill(1, prompt, table, SamplingParams.greedy(16), 1));
                 }
             });
             long noticedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt.get());
@@ -228,7 +230,7 @@ class WorkerProcessTest {
         WorkerProcess w = started.get();
         sleep(300);
         assertTrue(w.isAlive());
-        assertEquals(OUTPUT[0], w.step(TestSteps.prefill(1, PROMPT, new int[] {0}, SamplingParams.greedy()))
+        assertEquals(OUTPUT[0], w.step(TestSteps.prefill(1, PROMPT, new int[] {0}, SamplingParams.greedy(16)))
                 .tokenIds()[0]);
         assertEquals(0, w.shutdown(Duration.ofSeconds(10)));
         assertFalse(w.isAlive());
