@@ -45,6 +45,15 @@ final class ConfigKeys {
     /** Unset: the serving code looks for a Python that imports torch. */
     static final ConfigKey<Path> PYTHON_EXECUTABLE =
             new ConfigKey<>("option.python_executable", Path.class, ValueParsers.path(), null);
+    static final ConfigKey<Boolean> ENABLE_LORA =
+            new ConfigKey<>("option.enable_lora", Boolean.class, ValueParsers.bool(), "false");
+    /** Adapters one step's batch may mix; requests for others wait. */
+    static final ConfigKey<Integer> MAX_LORAS =
+            new ConfigKey<>("option.max_loras", Integer.class, ValueParsers.positiveInteger(), "4");
+    static final ConfigKey<Integer> MAX_LORA_RANK =
+            new ConfigKey<>("option.max_lora_rank", Integer.class, ValueParsers.integer(1, 512), "16");
+    /** Unset: {@code <model_dir>/adapters} when LoRA is on and that directory exists, as LMI reads it. */
+    static final ConfigKey<Path> ADAPTERS = new ConfigKey<>("option.adapters", Path.class, ValueParsers.path(), null);
     static final ConfigKey<Pooling> POOLING =
             new ConfigKey<>("option.pooling", Pooling.class, ValueParsers.oneOf(Pooling.class), "mean");
     static final ConfigKey<Boolean> NORMALIZE =
@@ -108,11 +117,11 @@ final class ConfigKeys {
 
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, DEVICE, TENSOR_PARALLEL_DEGREE,
             MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
-            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, POOLING,
-            NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY, JOB_QUEUE_SIZE, MODEL_NAME, PORT,
-            BIND_ADDRESS, MANAGEMENT_ADDRESS, MAX_PAYLOAD_BYTES, WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS,
-            WORKER_RESTART_WINDOW_S, GRACEFUL_SHUTDOWN_TIMEOUT_S, REQUEST_TIMEOUT_S, MAX_STREAM_BUFFER_BYTES,
-            REQUEST_READ_TIMEOUT_S, KEEP_ALIVE_TIMEOUT_S);
+            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, ENABLE_LORA,
+            MAX_LORAS, MAX_LORA_RANK, ADAPTERS, POOLING, NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY,
+            JOB_QUEUE_SIZE, MODEL_NAME, PORT, BIND_ADDRESS, MANAGEMENT_ADDRESS, MAX_PAYLOAD_BYTES,
+            WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS, WORKER_RESTART_WINDOW_S, GRACEFUL_SHUTDOWN_TIMEOUT_S,
+            REQUEST_TIMEOUT_S, MAX_STREAM_BUFFER_BYTES, REQUEST_READ_TIMEOUT_S, KEEP_ALIVE_TIMEOUT_S);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -108,6 +108,29 @@ public final class ServingConfig {
         return Optional.ofNullable(value(ConfigKeys.PYTHON_EXECUTABLE));
     }
 
+    /** {@code option.enable_lora}: whether the model serves LoRA adapters, default false. */
+    public boolean enableLora() {
+        return value(ConfigKeys.ENABLE_LORA);
+    }
+
+    /** {@code option.max_loras}: how many adapters one step's batch may mix, default 4. */
+    public int maxLoras() {
+        return value(ConfigKeys.MAX_LORAS);
+    }
+
+    /** {@code option.max_lora_rank}: the largest adapter rank served (1 to 512), default 16. */
+    public int maxLoraRank() {
+        return value(ConfigKeys.MAX_LORA_RANK);
+    }
+
+    /**
+     * {@code option.adapters}: the directory whose subdirectories are loaded as adapters at start-up; by default
+     * {@code <model_dir>/adapters} when LoRA is on and it exists, else empty. Set only with LoRA on.
+     */
+    public Optional<Path> adapters() {
+        return Optional.ofNullable(value(ConfigKeys.ADAPTERS));
+    }
+
     /** {@code option.pooling}: how an embedding model's token vectors become one, default {@code mean}. */
     public Pooling pooling() {
         return value(ConfigKeys.POOLING);

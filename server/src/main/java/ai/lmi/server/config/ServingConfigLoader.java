@@ -17,6 +17,8 @@ public final class ServingConfigLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ServingConfigLoader.class);
     private static final String PROPERTIES_FILE_NAME = "serving.properties";
     private static final String UNNAMED_MODEL = "model";
+    /** Where LMI looks for adapters when option.adapters is unset. */
+    private static final String MODEL_ADAPTERS_DIR = "adapters";
 
     private ServingConfigLoader() {}
 
@@ -94,7 +96,32 @@ public final class ServingConfigLoader {
         if (settings.get(ConfigKeys.TASK.name()).value() == null) {
             settings.put(ConfigKeys.TASK.name(), detectedTask(modelId));
         }
+        settings.put(ConfigKeys.ADAPTERS.name(), adapters(settings, modelId));
         return settings;
+    }
+
+    /** {@code option.adapters} needs LoRA on; unset, it is the model directory's {@code adapters}, as in LMI. */
+    private static Setting adapters(Map<String, Setting> settings, Path modelId) {
+        Setting adapters = settings.get(ConfigKeys.ADAPTERS.name());
+        Setting enableLora = settings.get(ConfigKeys.ENABLE_LORA.name());
+        boolean lora = ConfigKeys.ENABLE_LORA.type().cast(enableLora.value());
+        if (adapters.value() != null) {
+            if (!lora) {
+                throw new ConfigException(ConfigKeys.ADAPTERS.name() + "=" + adapters.value() + " (from "
+                        + adapters.source() + "): needs " + ConfigKeys.ENABLE_LORA.name() + "=true, and "
+                        + ConfigKeys.ENABLE_LORA.name() + " is false (from " + enableLora.source() + ")");
+            }
+            return adapters;
+        }
+        Path modelAdapters = modelId == null ? null : modelId.resolve(MODEL_ADAPTERS_DIR);
+        if (modelAdapters == null || !Files.isDirectory(modelAdapters)) {
+            return adapters;
+        }
+        if (!lora) {
+            LOG.warn("{} is not loaded: {} is false", modelAdapters, ConfigKeys.ENABLE_LORA.name());
+            return adapters;
+        }
+        return new Setting(modelAdapters, ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
     }
 
     private static Setting detectedTask(Path modelId) {

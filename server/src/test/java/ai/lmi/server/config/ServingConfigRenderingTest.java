@@ -35,6 +35,10 @@ class ServingConfigRenderingTest {
         expected.put("option.kv_cache_bytes", entry(1024L, "environment OPTION_KV_CACHE_BYTES"));
         expected.put("option.gpu_memory_utilization", entry(0.9, "default"));
         expected.put("option.python_executable", entry(null, "default"));
+        expected.put("option.enable_lora", entry(false, "default"));
+        expected.put("option.max_loras", entry(4, "default"));
+        expected.put("option.max_lora_rank", entry(16, "default"));
+        expected.put("option.adapters", entry(null, "default"));
         expected.put("option.pooling", entry("mean", "default"));
         expected.put("option.normalize", entry(true, "default"));
         expected.put("option.truncate", entry(false, "default"));
@@ -81,7 +85,9 @@ class ServingConfigRenderingTest {
                 + "option.enable_chunked_prefill=true (default), option.batching=continuous (default), "
                 + "option.block_size=16 (default), option.enable_prefix_caching=true (default), "
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
-                + "option.python_executable=null (default), option.pooling=mean (default), "
+                + "option.python_executable=null (default), option.enable_lora=false (default), "
+                + "option.max_loras=4 (default), option.max_lora_rank=16 (default), option.adapters=null (default), "
+                + "option.pooling=mean (default), "
                 + "option.normalize=true (default), option.truncate=false (default), "
                 + "option.batch_size=32 (default), option.max_batch_delay=0 (default), option.api_key=null (default), "
                 + "job_queue_size=1000 (default), model_name=model (default), port=9000 (command line), "
