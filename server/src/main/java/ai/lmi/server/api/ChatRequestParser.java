@@ -57,7 +57,7 @@ public final class ChatRequestParser implements GenerationParser {
         String id = OpenAiFields.newId("chatcmpl-");
         ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,
                 model.tokenizer()::tokenText);
-        GenerationRequest request = new GenerationRequest(id, promptIds, params);
+        GenerationRequest request = new GenerationRequest(id, promptIds, params, model.adapterOfModelField(body));
         return stream
                 ? PreparedGeneration.streamed(request, new ChatStreamRenderer(output))
                 : PreparedGeneration.whole(request, new ChatResponseRenderer(output));

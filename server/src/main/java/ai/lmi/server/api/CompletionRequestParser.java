@@ -48,7 +48,7 @@ public final class CompletionRequestParser implements GenerationParser {
         CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),
                 echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage,
                 tokensAsIds ? CompletionRequestParser::tokenIdText : model.tokenizer()::tokenText);
-        GenerationRequest request = new GenerationRequest(id, prompt.ids(), params);
+        GenerationRequest request = new GenerationRequest(id, prompt.ids(), params, model.adapterOfModelField(body));
         return stream
                 ? PreparedGeneration.streamed(request, new CompletionStreamRenderer(output))
                 : PreparedGeneration.whole(request, new CompletionResponseRenderer(output));

@@ -1,8 +1,10 @@
 package ai.lmi.server.api;
 
+import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.core.SamplingParams;
 import ai.lmi.server.generation.GenerationRequest;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -55,11 +57,33 @@ public final class LmiRequestParser implements GenerationParser {
                 "inputs", promptIds.length, model.maxModelLen());
         SamplingParams params = sampling.maxNewTokens(maxTokens).topLogprobs(output.topNTokens())
                 .promptLogprobs(decoderInputDetails).build();
-        GenerationRequest request =
-                new GenerationRequest("lmi-" + UUID.randomUUID().toString().replace("-", ""), promptIds, params);
+        GenerationRequest request = new GenerationRequest("lmi-" + UUID.randomUUID().toString().replace("-", ""),
+                promptIds, params, adapter(body, parameters, model));
         return stream
                 ? PreparedGeneration.streamed(request, new LmiStreamRenderer(output))
                 : PreparedGeneration.whole(request, new LmiResponseRenderer(output));
+    }
+
+    /**
+     * LMI's {@code adapters} (a name, or a list of one name per input: one here) or TGI's
+     * {@code parameters.adapter_id}; naming two different adapters is refused.
+     */
+    private static int adapter(FieldReader body, FieldReader parameters, ServedModel model) {
+        List<String> adapters = body.stringOrStrings("adapters");
+        if (adapters.size() > 1) {
+            throw ApiException.badRequest("adapters names " + adapters.size() + " adapters, but inputs is one "
+                    + "prompt: give one adapter name");
+        }
+        List<String> adapterId = parameters.stringOrStrings("adapter_id");
+        if (adapterId.size() > 1 || (parameters.has("adapter_id") && !parameters.get("adapter_id").isTextual())) {
+            throw parameters.mustBe("adapter_id", "a string", parameters.get("adapter_id"));
+        }
+        if (!adapters.isEmpty() && !adapterId.isEmpty() && !adapters.equals(adapterId)) {
+            throw ApiException.badRequest("adapters ('" + adapters.get(0) + "') and parameters.adapter_id ('"
+                    + adapterId.get(0) + "') name different adapters");
+        }
+        List<String> named = adapters.isEmpty() ? adapterId : adapters;
+        return named.isEmpty() ? NewSequence.NO_ADAPTER : model.adapterId(named.get(0));
     }
 
     private static String inputs(FieldReader body) {

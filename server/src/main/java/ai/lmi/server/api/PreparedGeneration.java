@@ -17,6 +17,11 @@ public record PreparedGeneration(
         return new PreparedGeneration(request, null, renderer);
     }
 
+    /** The same rendering for another request. */
+    public PreparedGeneration withRequest(GenerationRequest other) {
+        return new PreparedGeneration(other, streamRenderer, responseRenderer);
+    }
+
     public boolean streaming() {
         return streamRenderer != null;
     }

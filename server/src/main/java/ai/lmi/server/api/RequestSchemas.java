@@ -61,13 +61,13 @@ final class RequestSchemas {
             .notServed("include_obfuscation", "chunks are not padded", "false");
 
     /** The LMI schema of {@code /invocations}. */
-    static final SchemaFields LMI = SchemaFields.of("an LMI request", "inputs", "parameters", "stream");
+    static final SchemaFields LMI = SchemaFields.of("an LMI request", "inputs", "parameters", "stream", "adapters");
 
     /** {@code parameters} of the LMI schema. */
     static final SchemaFields LMI_PARAMETERS = SchemaFields.of("parameters", "max_new_tokens", "do_sample",
             "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "presence_penalty", "frequency_penalty",
             "seed", "stop", "stop_sequences", "stop_token_ids", "ignore_eos", "details", "decoder_input_details",
-            "return_full_text", "top_n_tokens")
+            "return_full_text", "top_n_tokens", "adapter_id")
             .notServed("num_beams", NO_BEAMS, "1")
             .notServed("length_penalty", NO_BEAMS, "1")
             .notServed("early_stopping", NO_BEAMS, "false")
@@ -78,9 +78,7 @@ final class RequestSchemas {
             .notServed("no_repeat_ngram_size", "n-gram blocking is not implemented", "0")
             .notServed("watermark", "watermarking is not implemented", "false")
             .notServed("truncate", "a prompt over max_model_len is refused, not cut")
-            .notServed("grammar", NO_GUIDED)
-            .notServed("adapter_id", "LoRA adapters are not implemented")
-            .notServed("adapters", "LoRA adapters are not implemented");
+            .notServed("grammar", NO_GUIDED);
 
     /** {@code POST /v1/embeddings}. */
     static final SchemaFields OPENAI_EMBEDDINGS = SchemaFields.of("an embeddings request",

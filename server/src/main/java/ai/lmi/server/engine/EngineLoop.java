@@ -1,6 +1,10 @@
 package ai.lmi.server.engine;
 
+import ai.lmi.server.adapter.Adapter;
+import ai.lmi.server.adapter.AdapterDirectory;
+import ai.lmi.server.adapter.AdapterService;
 import ai.lmi.server.core.FinishReason;
+import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.generation.GenerationHandle;
 import ai.lmi.server.generation.GenerationRequest;
 import ai.lmi.server.generation.GenerationService;
@@ -19,6 +23,7 @@ import ai.lmi.server.scheduler.SchedulerConfig;
 import ai.lmi.server.scheduler.StepPlan;
 import ai.lmi.server.scheduler.TokenEvent;
 import ai.lmi.server.tokenizer.Tokenizer;
+import ai.lmi.server.worker.AdapterRefusedException;
 import ai.lmi.server.worker.StepError;
 import ai.lmi.server.worker.StepOutput;
 import ai.lmi.server.worker.WorkerCapacity;
@@ -72,7 +77,10 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private volatile String failure;
 
     // Owned by the engine thread.
+    private final WorkerAdapters workerAdapters = new WorkerAdapters();
     private final OutputProcessor outputs;
+    /// null when the model serves no adapters
+    private final EngineAdapters adapters;
     private Scheduler scheduler;
     private WorkerProcess worker;
     /// requests of a dead worker, in order, for the next one to recompute
@@ -86,6 +94,9 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         this.metrics = metrics;
         this.launcher = launcher;
         this.outputs = new OutputProcessor(tokenizer, metrics, accepted);
+        this.adapters = settings.loraSlots() > 0
+                ? new EngineAdapters(settings.maxLoraRank(), settings.modelName(), commands::add)
+                : null;
         this.restarts = new WorkerRestartPolicy(settings.workerMaxRestarts(), settings.workerRestartWindow(),
                 System::nanoTime);
         // The worker is spawned from this long-lived thread: its parent-death signal follows the spawning thread.
@@ -93,14 +104,27 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Starts the loop and waits for the first worker to load; a failed load is thrown here. */
+    /**
+     * Starts the loop and waits for the first worker to load, then loads the adapters of {@code option.adapters};
+     * a failed load of either is thrown here.
+     */
     public WorkerCapacity start() throws Exception {
         thread.start();
+        WorkerCapacity capacity;
         try {
-            return firstStart.get();
+            capacity = firstStart.get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
+        if (adapters != null && settings.adaptersDir() != null) {
+            AdapterDirectory.scan(settings.adaptersDir()).forEach(adapters::load);
+        }
+        return capacity;
+    }
+
+    @Override
+    public AdapterService adapters() {
+        return adapters == null ? AdapterService.DISABLED : adapters;
     }
 
     @Override
@@ -243,6 +267,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             if (command instanceof EngineCommand.Submit submit) {
                 accepted.done();
                 submit.sink().onError(failure);
+            } else if (command instanceof EngineCommand.LoadAdapter load) {
+                load.done().completeExceptionally(new IllegalStateException(failure));
             }
         }
     }
@@ -255,8 +281,11 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         KvCacheManager kvCache = new KvCacheManager(new BlockPool(capacity.numBlocks()), capacity.blockSize(),
                 settings.enablePrefixCaching());
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),
-                capacity.maxModelLen(), capacity.eosTokenIds(), settings.enableChunkedPrefill(), settings.batching()),
-                kvCache);
+                capacity.maxModelLen(), capacity.eosTokenIds(), settings.enableChunkedPrefill(), settings.batching(),
+                settings.loraSlots()), kvCache);
+        for (Adapter refused : workerAdapters.reloadAll(worker)) {
+            adapters.dropped(refused);
+        }
         resumeOnNewWorker();
         metrics.recordSchedulerStats(scheduler.stats());
         ready = true;
@@ -292,6 +321,10 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         int resumed = 0;
         for (Request request : toResume) {
             if (outputs.get(request.id()) == null) {
+                continue;
+            }
+            if (!adapterLoaded(request.adapterId())) {
+                outputs.fail(request.id(), "the new worker could not load this request's LoRA adapter");
                 continue;
             }
             try {
@@ -354,6 +387,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             long received = System.nanoTime();
             stepInFlight = null;
             deliver(plan, output);
+            workerAdapters.freeUnused(worker, this::adapterInUse);
             long forwardNanos = (long) (output.forwardMs() * 1e6);
             long sampleNanos = (long) (output.sampleMs() * 1e6);
             metrics.observeStep(StepPhase.FORWARD, forwardNanos);
@@ -387,18 +421,50 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
                 admit(submit);
             } else if (command instanceof EngineCommand.Cancel cancel) {
                 cancel(cancel.requestId());
+            } else if (command instanceof EngineCommand.LoadAdapter load) {
+                loadAdapter(load);
+            } else if (command instanceof EngineCommand.RetireAdapter retire) {
+                workerAdapters.retire(retire.adapterId());
             }
             command = commands.poll();
         }
+        workerAdapters.freeUnused(worker, this::adapterInUse);
         // While idle no step records them: a cancellation must still show in the gauges.
         metrics.recordSchedulerStats(scheduler.stats());
         return true;
     }
 
+    private void loadAdapter(EngineCommand.LoadAdapter load) {
+        try {
+            workerAdapters.load(worker, load.adapter());
+            load.done().complete(null);
+        } catch (RuntimeException e) {
+            load.done().completeExceptionally(e);
+            if (!(e instanceof AdapterRefusedException)) {
+                throw e;
+            }
+        }
+    }
+
+    private boolean adapterLoaded(int adapterId) {
+        return adapterId == NewSequence.NO_ADAPTER || workerAdapters.isLoaded(adapterId);
+    }
+
+    /** Whether a request not ended, or a sequence in the worker, uses adapter {@code adapterId}. */
+    private boolean adapterInUse(int adapterId) {
+        return outputs.usesAdapter(adapterId) || scheduler.workerHoldsAdapter(adapterId);
+    }
+
     private void admit(EngineCommand.Submit submit) {
         GenerationRequest request = submit.request();
+        if (!adapterLoaded(request.adapterId())) {
+            accepted.done();
+            submit.sink().onError("the LoRA adapter this request named was unloaded before it started");
+            return;
+        }
         try {
-            scheduler.add(new Request(submit.requestId(), request.promptIds(), request.params()));
+            scheduler.add(new Request(submit.requestId(), request.promptIds(), request.params(),
+                    request.adapterId()));
         } catch (IllegalArgumentException e) {
             accepted.done();
             submit.sink().onError(e.getMessage());

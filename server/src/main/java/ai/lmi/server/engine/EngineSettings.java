@@ -16,6 +16,9 @@ import java.util.Map;
  * @param jobQueueSize         requests accepted and not finished, at most
  * @param workerMaxRestarts    worker_max_restarts
  * @param workerRestartWindow  worker_restart_window_s
+ * @param loraSlots            option.max_loras with option.enable_lora, else 0: adapters one batch may mix
+ * @param maxLoraRank          option.max_lora_rank
+ * @param adaptersDir          option.adapters: its subdirectories are loaded as adapters at start; null: none
  */
 public record EngineSettings(
         String modelName,
@@ -28,6 +31,9 @@ public record EngineSettings(
         int jobQueueSize,
         int workerMaxRestarts,
         Duration workerRestartWindow,
+        int loraSlots,
+        int maxLoraRank,
+        Path adaptersDir,
         long createdEpochSeconds,
         Map<String, Object> effectiveConfig) {
 
@@ -35,7 +41,7 @@ public record EngineSettings(
         return new EngineSettings(config.modelName(), modelDir, config.maxRollingBatchSize(),
                 config.maxNumBatchedTokens(), config.enableChunkedPrefill(), config.batching(),
                 config.enablePrefixCaching(), config.jobQueueSize(), config.workerMaxRestarts(),
-                config.workerRestartWindow(),
-                System.currentTimeMillis() / 1000, config.toMap());
+                config.workerRestartWindow(), config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank(),
+                config.adapters().orElse(null), System.currentTimeMillis() / 1000, config.toMap());
     }
 }

@@ -42,6 +42,16 @@ final class OutputProcessor {
         return active.get(requestId);
     }
 
+    /** Whether a request not ended yet runs with adapter {@code adapterId}. */
+    boolean usesAdapter(int adapterId) {
+        for (ActiveGeneration generation : active.values()) {
+            if (generation.request.adapterId() == adapterId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Forgets a request that its client cancelled: nothing more is sent to it. */
     void cancel(long requestId) {
         if (active.remove(requestId) != null) {

@@ -31,7 +31,8 @@ public final class WorkerLauncher {
                 .withBlockSize(config.blockSize())
                 .withKvCacheBytes(config.kvCacheBytes().isPresent() ? config.kvCacheBytes().getAsLong() : null)
                 .withGpuMemoryUtilization(config.gpuMemoryUtilization())
-                .withMaxNumSeqs(config.maxRollingBatchSize());
+                .withMaxNumSeqs(config.maxRollingBatchSize())
+                .withLora(config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank());
         return new WorkerLauncher(settings, options);
     }
 

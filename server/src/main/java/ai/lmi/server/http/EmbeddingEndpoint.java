@@ -11,6 +11,7 @@ import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.ServiceUnavailableException;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
 import java.time.Duration;
 
 /**
@@ -28,7 +29,7 @@ final class EmbeddingEndpoint extends ModelEndpoint<EmbeddingService> {
     }
 
     @Override
-    protected void submit(ChannelHandlerContext ctx, FieldReader body) {
+    protected void submit(ChannelHandlerContext ctx, FullHttpRequest request, FieldReader body) {
         PreparedEmbedding prepared =
                 parser.parse(body, new ServedEmbeddingModel(service.model().name(), service.dimension()));
         EmbeddingExchange exchange = new EmbeddingExchange(ctx, metrics, timeout, prepared);

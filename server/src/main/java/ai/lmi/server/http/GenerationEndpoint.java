@@ -5,11 +5,13 @@ import ai.lmi.server.api.FieldReader;
 import ai.lmi.server.api.GenerationParser;
 import ai.lmi.server.api.PreparedGeneration;
 import ai.lmi.server.api.ServedModel;
+import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.generation.GenerationHandle;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.generation.ServiceUnavailableException;
 import ai.lmi.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
 import java.time.Duration;
 
 /**
@@ -19,6 +21,8 @@ import java.time.Duration;
  * {@code maxStreamBufferBytes} unread is stopped and its connection closed.
  */
 final class GenerationEndpoint extends ModelEndpoint<GenerationService> {
+
+    static final String ADAPTER_HEADER = "X-Amzn-SageMaker-Adapter-Identifier";
 
     private final GenerationParser parser;
     private final long maxStreamBufferBytes;
@@ -31,12 +35,32 @@ final class GenerationEndpoint extends ModelEndpoint<GenerationService> {
     }
 
     @Override
-    protected void submit(ChannelHandlerContext ctx, FieldReader body) {
-        PreparedGeneration prepared = parser.parse(body, ServedModel.of(service));
+    protected void submit(ChannelHandlerContext ctx, FullHttpRequest request, FieldReader body) {
+        ServedModel model = ServedModel.of(service);
+        PreparedGeneration prepared = withHeaderAdapter(parser.parse(body, model), request, model);
         GenerationExchange exchange = prepared.streaming()
                 ? new StreamingExchange(ctx, metrics, timeout, prepared.streamRenderer(), maxStreamBufferBytes)
                 : new WholeResponseExchange(ctx, metrics, timeout, prepared.responseRenderer());
         exchange.begin(submit(prepared, exchange));
+    }
+
+    /**
+     * SageMaker names the adapter of an inference component in a header; it agrees with what the body names, or
+     * stands alone.
+     */
+    private static PreparedGeneration withHeaderAdapter(PreparedGeneration prepared, FullHttpRequest request,
+            ServedModel model) {
+        String header = request.headers().get(ADAPTER_HEADER);
+        if (header == null) {
+            return prepared;
+        }
+        int fromHeader = model.adapterId(header.strip());
+        int fromBody = prepared.request().adapterId();
+        if (fromBody != NewSequence.NO_ADAPTER && fromBody != fromHeader) {
+            throw ApiException.badRequest("the " + ADAPTER_HEADER + " header names adapter '" + header.strip()
+                    + "', the body another");
+        }
+        return prepared.withRequest(prepared.request().withAdapter(fromHeader));
     }
 
     private GenerationHandle submit(PreparedGeneration prepared, GenerationExchange exchange) {

@@ -40,7 +40,7 @@ abstract class ModelEndpoint<S extends ModelService> implements Endpoint {
             }
             // What the parsers check against (tokenizer, limits, embedding size) is only known once the model loaded.
             ServiceAvailability.requireAccepting(service);
-            submit(ctx, FieldReader.parseBody(new ByteBufInputStream(request.content())));
+            submit(ctx, request, FieldReader.parseBody(new ByteBufInputStream(request.content())));
         } catch (ApiException e) {
             metrics.countRequest(e.type().code());
             throw e;
@@ -50,6 +50,6 @@ abstract class ModelEndpoint<S extends ModelService> implements Endpoint {
         }
     }
 
-    /** Parses the body and submits the request, to be answered on the connection's event loop. */
-    protected abstract void submit(ChannelHandlerContext ctx, FieldReader body);
+    /** Parses the body (and what the headers add) and submits the request, answered on the connection's loop. */
+    protected abstract void submit(ChannelHandlerContext ctx, FullHttpRequest request, FieldReader body);
 }

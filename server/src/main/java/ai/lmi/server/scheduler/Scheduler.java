@@ -6,8 +6,10 @@ import ai.lmi.server.core.SamplingParams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Decides the batch of every step, vLLM-v1 style: no prefill or decode phases, each request's computed tokens
@@ -36,6 +38,8 @@ public final class Scheduler {
     private final BatchingPolicy batching;
     /// requests the worker knew that finished or were preempted since the last plan
     private final List<Long> forget = new ArrayList<>();
+    /// the adapter of every sequence the worker holds with one, by request id, until a plan has it forgotten
+    private final Map<Long, Integer> workerAdapters = new HashMap<>();
     private long preemptions;
     private long lastStepId;
 
@@ -58,6 +62,10 @@ public final class Scheduler {
         if (request.promptLength() > config.maxModelLen()) {
             throw new IllegalArgumentException("request " + request.id() + ": prompt of " + request.promptLength()
                     + " tokens exceeds maxModelLen " + config.maxModelLen());
+        }
+        if (request.adapterId() != NewSequence.NO_ADAPTER && config.maxLoras() == 0) {
+            throw new IllegalArgumentException("request " + request.id() + " names LoRA adapter "
+                    + request.adapterId() + ", but this model serves none");
         }
         live.put(request.id(), request);
         waiting.addLast(request);
@@ -98,6 +106,7 @@ public final class Scheduler {
         waiting.clear();
         running.clear();
         forget.clear();
+        workerAdapters.clear();
         return evicted;
     }
 
@@ -168,6 +177,7 @@ public final class Scheduler {
         }
         long[] forgetIds = forget.stream().mapToLong(Long::longValue).toArray();
         forget.clear();
+        trackAdapters(forgetIds, batch);
         return new StepPlan(++lastStepId, batch, forgetIds);
     }
 
@@ -211,6 +221,26 @@ public final class Scheduler {
     /** Whether any request is waiting or running (padding rows included), or the worker has something to forget. */
     public boolean hasWork() {
         return !live.isEmpty() || !running.isEmpty() || !forget.isEmpty();
+    }
+
+    /**
+     * Whether a sequence the worker holds, or will once the last plan ran, uses adapter {@code adapterId}: a
+     * finished request's sequence holds its adapter until the plan that has the worker forget it.
+     */
+    public boolean workerHoldsAdapter(int adapterId) {
+        return workerAdapters.containsValue(adapterId);
+    }
+
+    /** Sequences a plan has forgotten no longer hold their adapter; those it sends new do. */
+    private void trackAdapters(long[] forgetIds, List<ScheduledSequence> batch) {
+        for (long id : forgetIds) {
+            workerAdapters.remove(id);
+        }
+        for (ScheduledSequence sequence : batch) {
+            if (sequence.isNew() && sequence.newSequence().adapterId() != NewSequence.NO_ADAPTER) {
+                workerAdapters.put(sequence.requestId(), sequence.newSequence().adapterId());
+            }
+        }
     }
 
     public SchedulerStats stats() {
@@ -274,22 +304,52 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * Admits waiting requests in FIFO order while budget, sequence slots and blocks last. A request whose adapter
+     * would be one more than {@code max_loras} running at once is passed over, keeping its place, as vLLM does:
+     * requests behind it with an adapter already running, or none, go ahead.
+     */
     private void admitWaiting(int budget, List<ScheduledSequence> batch) {
+        Set<Integer> adapters = runningAdapters();
+        List<Request> passedOver = new ArrayList<>();
         while (budget > 0 && running.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
             Request request = waiting.peekFirst();
+            int adapter = request.adapterId();
+            if (adapter != NewSequence.NO_ADAPTER && !adapters.contains(adapter)
+                    && adapters.size() >= config.maxLoras()) {
+                passedOver.add(waiting.pollFirst());
+                continue;
+            }
             CachedPrefix prefix = kvCache.findCachedPrefix(request);
             int numNewTokens = tokensThisStep(request.numTokens() - prefix.numTokens(), budget);
             if (numNewTokens == 0 || kvCache.allocateSlots(request, numNewTokens, prefix).isEmpty()) {
-                return;
+                break;
             }
             waiting.pollFirst();
             request.startRunning(prefix.numTokens());
             running.add(request);
+            if (adapter != NewSequence.NO_ADAPTER) {
+                adapters.add(adapter);
+            }
             NewSequence first = new NewSequence(request.id(), request.promptLength(), request.params(),
-                    request.tokenIds(0, prefix.numTokens()), request.adapterId());
+                    request.tokenIds(0, prefix.numTokens()), adapter);
             batch.add(scheduled(request, numNewTokens, first));
             budget -= numNewTokens;
         }
+        for (int i = passedOver.size() - 1; i >= 0; i--) {
+            waiting.addFirst(passedOver.get(i));
+        }
+    }
+
+    /** The distinct adapters of the running rows (padding included: their sequences hold a worker slot too). */
+    private Set<Integer> runningAdapters() {
+        Set<Integer> adapters = new HashSet<>();
+        for (Request request : running) {
+            if (request.adapterId() != NewSequence.NO_ADAPTER) {
+                adapters.add(request.adapterId());
+            }
+        }
+        return adapters;
     }
 
     /** What a sequence with {@code remaining} tokens to compute gets of {@code budget}: 0 when it must wait. */

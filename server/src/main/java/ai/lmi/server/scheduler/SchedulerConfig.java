@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param eosTokenIds          the model's end-of-sequence tokens
  * @param enableChunkedPrefill whether a prompt may be split over steps ({@code option.enable_chunked_prefill})
  * @param batching             continuous, or static as a benchmark baseline ({@code option.batching})
+ * @param maxLoras             at most this many distinct LoRA adapters run at once, the worker's adapter slots
+ *                             ({@code option.max_loras}); 0 when the model serves no adapters
  */
 public record SchedulerConfig(
         int maxNumSeqs,
@@ -20,7 +22,8 @@ public record SchedulerConfig(
         int maxModelLen,
         List<Integer> eosTokenIds,
         boolean enableChunkedPrefill,
-        Batching batching) {
+        Batching batching,
+        int maxLoras) {
 
     public SchedulerConfig {
         if (maxNumSeqs < 1) {
@@ -44,5 +47,14 @@ public record SchedulerConfig(
         }
         eosTokenIds = List.copyOf(eosTokenIds);
         Objects.requireNonNull(batching, "batching");
+        if (maxLoras < 0) {
+            throw new IllegalArgumentException("maxLoras must be >= 0, got " + maxLoras);
+        }
+    }
+
+    /** Limits for a model that serves no LoRA adapters. */
+    public SchedulerConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxModelLen, List<Integer> eosTokenIds,
+            boolean enableChunkedPrefill, Batching batching) {
+        this(maxNumSeqs, maxNumBatchedTokens, maxModelLen, eosTokenIds, enableChunkedPrefill, batching, 0);
     }
 }

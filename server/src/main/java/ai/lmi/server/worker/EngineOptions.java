@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param maxModelLen          null: the model's max_position_embeddings
  * @param kvCacheBytes         KV-cache budget; null: a share of free memory (CPU) or of the GPU's
  * @param gpuMemoryUtilization CUDA: share of device memory for weights and KV cache
+ * @param maxLoras             LoRA adapter slots, adapters in one batch at most; 0: the model serves none
+ * @param maxLoraRank          the largest adapter rank the slots hold
  */
 public record EngineOptions(
         @JsonProperty("model_dir") String modelDir,
@@ -19,7 +21,9 @@ public record EngineOptions(
         @JsonProperty("block_size") int blockSize,
         @JsonProperty("kv_cache_bytes") Long kvCacheBytes,
         @JsonProperty("gpu_memory_utilization") double gpuMemoryUtilization,
-        @JsonProperty("max_num_seqs") int maxNumSeqs) {
+        @JsonProperty("max_num_seqs") int maxNumSeqs,
+        @JsonProperty("max_loras") int maxLoras,
+        @JsonProperty("max_lora_rank") int maxLoraRank) {
 
     public EngineOptions {
         Objects.requireNonNull(modelDir, "model_dir");
@@ -41,45 +45,57 @@ public record EngineOptions(
         if (maxNumSeqs <= 0) {
             throw new IllegalArgumentException("max_num_seqs " + maxNumSeqs + " must be positive");
         }
+        if (maxLoras < 0) {
+            throw new IllegalArgumentException("max_loras " + maxLoras + " must be >= 0");
+        }
+        if (maxLoraRank <= 0) {
+            throw new IllegalArgumentException("max_lora_rank " + maxLoraRank + " must be positive");
+        }
     }
 
     /** The worker's defaults for the model in {@code modelDir}. */
     public static EngineOptions forModel(String modelDir) {
-        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256);
+        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256, 0, 16);
     }
 
     public EngineOptions withDtype(String value) {
         return new EngineOptions(modelDir, value, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withDevice(String value) {
         return new EngineOptions(modelDir, dtype, value, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withMaxModelLen(Integer value) {
         return new EngineOptions(modelDir, dtype, device, value, blockSize, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs);
+                maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withBlockSize(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, value, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs);
+                maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withKvCacheBytes(Long value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, value, gpuMemoryUtilization,
-                maxNumSeqs);
+                maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withGpuMemoryUtilization(double value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes, value,
-                maxNumSeqs);
+                maxNumSeqs, maxLoras, maxLoraRank);
     }
 
     public EngineOptions withMaxNumSeqs(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, value);
+                gpuMemoryUtilization, value, maxLoras, maxLoraRank);
+    }
+
+    /** LoRA slots for {@code slots} adapters of rank at most {@code maxRank}; 0 slots: no adapters. */
+    public EngineOptions withLora(int slots, int maxRank) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, maxNumSeqs, slots, maxRank);
     }
 }

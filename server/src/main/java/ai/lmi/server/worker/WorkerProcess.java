@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Python worker process ({@code python -m lmi_worker}) and the protocol-1 connection to it: spawn,
+ * One Python worker process ({@code python -m lmi_worker}) and the protocol connection to it: spawn,
  * handshake and engine load, then steps through the shared-memory rings, health and shutdown.
  *
  * <p>Threads. {@link #start} may be called from any thread: the worker is spawned from a dedicated
@@ -44,6 +44,8 @@ public final class WorkerProcess implements AutoCloseable {
     private static final int DOORBELL_SLACK = 32; // unread doorbells allowed to pile up before draining them
     private static final long CONTROL_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long EXIT_WAIT_SECONDS = 5;
+    /// reading an adapter's weights from disk may take a while on a big model
+    private static final long ADAPTER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     private final WorkerSettings settings;
     private final WorkerPaths paths;
@@ -304,6 +306,52 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /**
+     * Has the worker load the PEFT adapter in {@code dir} as adapter {@code id}, for new sequences to name.
+     *
+     * @throws AdapterRefusedException when the worker refuses it (the message says why); it serves on
+     * @throws WorkerException         when the worker is gone or does not answer in time (it is killed)
+     */
+    public synchronized void registerAdapter(int id, String name, String dir) {
+        ObjectNode message = Frames.message("register_adapter").put("id", id).put("name", name).put("path", dir);
+        adapterCommand(message, "adapter_registered", "while loading adapter " + name);
+    }
+
+    /**
+     * Has the worker free adapter {@code id}; no live sequence may use it.
+     *
+     * @throws AdapterRefusedException when the worker does not know it or a sequence still uses it
+     * @throws WorkerException         when the worker is gone or does not answer in time (it is killed)
+     */
+    public synchronized void unregisterAdapter(int id) {
+        adapterCommand(Frames.message("unregister_adapter").put("id", id), "adapter_unregistered",
+                "while freeing adapter " + id);
+    }
+
+    private void adapterCommand(ObjectNode message, String success, String when) {
+        requireRunning();
+        long deadline = System.nanoTime() + ADAPTER_TIMEOUT_NANOS;
+        ObjectNode answer;
+        try {
+            control.send(message, deadline);
+            answer = awaitControl(List.of(success, "adapter_error"), deadline, LoadProgressListener.NONE);
+        } catch (IOException e) {
+            throw died(when);
+        } catch (WorkerDiedException e) {
+            throw e;
+        } catch (WorkerException e) {
+            kill();
+            throw e;
+        }
+        if (answer.path("id").asInt() != message.path("id").asInt()) {
+            kill();
+            throw new WorkerException("the worker answered adapter " + answer.path("id").asInt() + " " + when);
+        }
+        if (answer.get("type").asText().equals("adapter_error")) {
+            throw new AdapterRefusedException(answer.path("message").asText("(no message)"));
+        }
+    }
+
+    /**
      * Asks the worker to exit, waits for it, kills it if it has not exited within {@code timeout}, releases
      * everything, and returns its exit status (0 for a clean shutdown).
      */
@@ -357,6 +405,13 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private ObjectNode awaitControl(String type, long deadline, LoadProgressListener progress) throws IOException {
+        return awaitControl(List.of(type), deadline, progress);
+    }
+
+    /** The next control message of one of {@code types}, reporting load progress on the way. */
+    private ObjectNode awaitControl(List<String> types, long deadline, LoadProgressListener progress)
+            throws IOException {
+        String type = String.join("' or '", types);
         while (true) {
             ObjectNode message = control.poll();
             if (message == null) {
@@ -374,7 +429,7 @@ public final class WorkerProcess implements AutoCloseable {
                 }
             }
             String kind = message.get("type").asText();
-            if (kind.equals(type)) {
+            if (types.contains(kind)) {
                 return message;
             } else if (kind.equals("error")) {
                 throw new WorkerException("the worker failed: " + message.path("message").asText("(no message)"));
