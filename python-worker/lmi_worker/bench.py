@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Optional
+from typing import Optional, Sequence
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -41,10 +41,10 @@ def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 10
     b = torch.randn(size, size, device=device)
     best = float("inf")
     for _ in range(repeats + 1):
-        _sync(device)
+        sync_device(device)
         start = time.perf_counter()
         a @ b
-        _sync(device)
+        sync_device(device)
         best = min(best, time.perf_counter() - start)
     return 2 * size ** 3 / best / 1e9
 
@@ -57,17 +57,17 @@ def memory_read_gbps(device: torch.device, nbytes: int = 1 << 30, repeats: int =
     best = float("inf")
     try:
         for _ in range(repeats + 1):
-            _sync(device)
+            sync_device(device)
             start = time.perf_counter()
             x.sum()
-            _sync(device)
+            sync_device(device)
             best = min(best, time.perf_counter() - start)
     finally:
         torch.set_num_threads(threads)
     return nbytes / best / 1e9
 
 
-def _sync(device: torch.device) -> None:
+def sync_device(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
@@ -84,14 +84,15 @@ def matmul_params(engine: LmiDistEngine) -> int:
     return total
 
 
-def _runner(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
-            max_num_batched_tokens: int = 1 << 30) -> OfflineRunner:
-    """`batch` random prompts of `prompt` tokens, each to generate decode + 1 tokens."""
+def random_prompts_runner(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
+                          max_num_batched_tokens: int = 1 << 30, adapter_ids: Sequence[int] = ()) -> OfflineRunner:
+    """`batch` random prompts of `prompt` tokens, each to generate decode + 1 tokens; sequence i uses
+    adapter_ids[i % len(adapter_ids)], none when adapter_ids is empty."""
     rng = np.random.default_rng(seed)
     runner = OfflineRunner(engine, max_num_batched_tokens=max_num_batched_tokens)
     for i in range(batch):
         ids = [engine.capacity.bos_token_id] + rng.integers(3, engine.capacity.vocab_size, prompt - 1).tolist()
-        runner.add(i, ids, decode + 1, SamplingParams())
+        runner.add(i, ids, decode + 1, SamplingParams(), adapter_ids[i % len(adapter_ids)] if adapter_ids else 0)
     return runner
 
 
@@ -99,12 +100,12 @@ def serve_seconds(engine: LmiDistEngine, batch: int, prompt: int, decode: int, s
                   max_num_batched_tokens: int) -> float:
     """Runs the batch to completion with the server's step budget: prompts whole while they fit, the next one
     chunked, then each step decodes the prefilled ones first. Returns the time of all its steps."""
-    runner = _runner(engine, batch, prompt, decode, seed, max_num_batched_tokens)
+    runner = random_prompts_runner(engine, batch, prompt, decode, seed, max_num_batched_tokens)
     device = engine.model.device
-    _sync(device)
+    sync_device(device)
     start = time.perf_counter()
     runner.run()
-    _sync(device)
+    sync_device(device)
     return time.perf_counter() - start
 
 
@@ -112,19 +113,19 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
               split: Optional["StepSplit"] = None, max_num_batched_tokens: int = 2048) -> dict:
     """Prefills `batch` random prompts in one step, then times `decode` decode steps. The end-to-end figure
     reuses those steps when one step holds every prompt, else reruns the batch with the step budget."""
-    runner = _runner(engine, batch, prompt, decode, seed)
+    runner = random_prompts_runner(engine, batch, prompt, decode, seed)
     device = engine.model.device
-    _sync(device)
+    sync_device(device)
     start = time.perf_counter()
     runner.step()
-    _sync(device)
+    sync_device(device)
     prefill_s = time.perf_counter() - start
     step_ms, forward_ms, sample_ms = [], [], []
     with split or contextlib.nullcontext():
         for _ in range(decode):
             start = time.perf_counter()
             out = runner.step()
-            _sync(device)
+            sync_device(device)
             step_ms.append((time.perf_counter() - start) * 1e3)
             forward_ms.append(out.forward_ms)
             sample_ms.append(out.sample_ms)

@@ -157,8 +157,30 @@ class Worker:
         elif kind == "shutdown":
             self._send({"type": "bye"})
             raise _Exit(0, "shutdown requested")
+        elif kind in ("register_adapter", "unregister_adapter"):
+            self._send(self._adapter_request(message))
         else:
             log.warning("ignoring control message %r", kind)
+
+    def _adapter_request(self, message: dict) -> dict:
+        """The answer to register_adapter or unregister_adapter; a failure is an adapter_error, never an exit."""
+        adapter_id = message.get("id")
+        try:
+            if self._engine is None:
+                raise ValueError("the engine is not loaded")
+            if message["type"] == "unregister_adapter":
+                self._engine.unregister_adapter(adapter_id)
+                return {"type": "adapter_unregistered", "id": adapter_id}
+            name, path = message.get("name", ""), message.get("path")
+            if not isinstance(path, str) or not isinstance(name, str):
+                raise ValueError(f"register_adapter needs a string path and name, got path {path!r}, name {name!r}")
+            adapter = self._engine.register_adapter(adapter_id, name, path)
+        except Exception as e:
+            log.warning("%s %r failed: %s", message["type"], adapter_id, e)
+            text = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
+            return {"type": "adapter_error", "id": adapter_id, "message": text}
+        return {"type": "adapter_registered", "id": adapter_id, "rank": adapter.rank, "alpha": adapter.alpha,
+                "target_modules": list(adapter.target_modules), "bytes": adapter.nbytes}
 
     def _ready(self) -> bool:
         # Where a plain store is not a release store, a record is only safe to read after its doorbell.

@@ -11,12 +11,15 @@ from .attention_metadata import AttentionMetadata
 from .capacity import Capacity
 from .kv_cache import KvCache, default_cpu_kv_bytes
 from .llama import LlamaModel
+from .lora.adapter import LoraAdapter
+from .lora.lora_batch import LoraBatch
+from .lora.slots import AdapterSlots
 from .model_config import ModelConfig
 from .options import EngineOptions
 from .prompt_logprobs import prompt_logprobs_for_chunk
 from .sampler import Sampler, SamplerRow
 from .sequence_state import SequenceState
-from .step import PromptLogprobs, SamplingParams, StepBatch, StepOutput
+from .step import ERR_UNKNOWN_ADAPTER, SamplingParams, StepBatch, StepError, StepOutput
 from .step_validation import validate_step
 from .weights import load_weights, resolve_dtype
 
@@ -29,10 +32,11 @@ _EMPTY_IDS = torch.zeros(0, dtype=torch.int64)
 class LmiDistEngine:
     """Holds the weights, the KV cache and per-sequence state; executes StepBatches."""
 
-    def __init__(self, model: LlamaModel, cache: KvCache, capacity: Capacity):
+    def __init__(self, model: LlamaModel, cache: KvCache, capacity: Capacity, lora: Optional[AdapterSlots] = None):
         self.model = model
         self.cache = cache
         self.capacity = capacity
+        self.lora = lora  # None: LoRA off (option.max_loras 0)
         self.sampler = Sampler()
         self.states: Dict[int, SequenceState] = {}
 
@@ -51,11 +55,16 @@ class LmiDistEngine:
                              f"max_position_embeddings {config.max_position_embeddings}")
         if options.block_size <= 0:
             raise ValueError(f"option.block_size {options.block_size} must be a positive number of tokens")
+        if options.max_loras < 0:
+            raise ValueError(f"option.max_loras {options.max_loras} must be >= 0 (0 turns LoRA off)")
         report("weights", 0.0)
         weights = load_weights(options.model_dir, config, dtype)
         model = LlamaModel(config, weights, max_model_len, device)
         del weights
         report("weights", 1.0)
+        # Allocated before the KV cache, which takes what device memory is left.
+        lora = (AdapterSlots(config, options.max_loras, options.max_lora_rank, dtype, device)
+                if options.max_loras else None)
         per_block = KvCache.bytes_per_block(config.num_hidden_layers, config.num_key_value_heads,
                                             config.head_dim, options.block_size, dtype)
         useful = options.max_num_seqs * -(-max_model_len // options.block_size) * per_block
@@ -77,18 +86,32 @@ class LmiDistEngine:
                             num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block)
         log.info("loaded %s (%s, %s): %d KV blocks of %d tokens (%.1f MiB)", config.architecture,
                  capacity.dtype, capacity.device, num_blocks, options.block_size, num_blocks * per_block / 2**20)
-        return cls(model, cache, capacity)
+        return cls(model, cache, capacity, lora)
+
+    def register_adapter(self, adapter_id: int, name: str, path: str) -> LoraAdapter:
+        """Reads a PEFT adapter into host memory; raises ValueError, changing nothing, when it cannot."""
+        if self.lora is None:
+            raise ValueError(f"adapter {adapter_id} ({name!r}): LoRA is off; set option.max_loras to use adapters")
+        return self.lora.register(adapter_id, name, path)
+
+    def unregister_adapter(self, adapter_id: int) -> None:
+        """Forgets an adapter; raises ValueError when it is unknown or a live sequence uses it."""
+        if self.lora is None:
+            raise ValueError(f"adapter {adapter_id}: LoRA is off; set option.max_loras to use adapters")
+        self.lora.unregister(adapter_id, {s.adapter_id for s in self.states.values()})
 
     def execute(self, batch: StepBatch) -> StepOutput:
         """Runs one step; raises StepError, changing nothing, when the step is malformed."""
         finished = set(batch.finished.tolist())
         live = {k: v for k, v in self.states.items() if k not in finished} if finished else self.states
         validate_step(batch, live, self.capacity)
+        seq_slots = self._place_adapters(batch, live)
         self.states = live
         if batch.num_seqs == 0:
             return _empty_output(batch.step_id)
         for seq in batch.new_sequences:
-            self.states[seq.seq_id] = SequenceState(seq.prompt_len, seq.params, seq.prefix_ids.tolist())
+            self.states[seq.seq_id] = SequenceState(seq.prompt_len, seq.params, seq.prefix_ids.tolist(),
+                                                    adapter_id=seq.adapter_id)
         states = [self.states[s] for s in batch.seq_ids.tolist()]
         start = time.perf_counter()
         logit_rows, sample_at, prompt_spans = self._plan_logits(batch, states)
@@ -97,9 +120,11 @@ class LmiDistEngine:
                                        self.model.kv_heads, self.model.config.sliding_window, self.model.dtype,
                                        self.model.device)
         input_ids = torch.from_numpy(batch.tokens.astype(np.int64)).to(self.model.device)
+        lora = None if seq_slots is None else LoraBatch.build(self.lora, seq_slots, batch.token_offsets,
+                                                               self.model.device)
         with torch.inference_mode():
             logits = self.model.forward(input_ids, meta, self.cache,
-                                        torch.tensor(logit_rows, dtype=torch.int64, device=self.model.device))
+                                        torch.tensor(logit_rows, dtype=torch.int64, device=self.model.device), lora)
             logits = logits.cpu()
         forward_done = time.perf_counter()
         prompt_logprobs = [prompt_logprobs_for_chunk(int(batch.seq_ids[i]), states[i], int(batch.start_pos[i]),
@@ -110,6 +135,25 @@ class LmiDistEngine:
         output.forward_ms = (forward_done - start) * 1e3
         output.sample_ms = (done - forward_done) * 1e3
         return output
+
+    def _place_adapters(self, batch: StepBatch, live: Dict[int, SequenceState]) -> Optional[List[int]]:
+        """Each scheduled sequence's adapter slot (-1: none), or None when no sequence has an adapter.
+
+        Raises StepError, before any sequence state changes, for an unknown adapter or too many.
+        """
+        new = {seq.seq_id: seq.adapter_id for seq in batch.new_sequences}
+        if self.lora is None:
+            named = [a for a in new.values() if a]
+            if named:
+                raise StepError(ERR_UNKNOWN_ADAPTER, f"adapter id {named[0]}: LoRA is off (option.max_loras 0)")
+            return None
+        adapters = {seq_id: state.adapter_id for seq_id, state in live.items()}
+        adapters.update(new)
+        scheduled = [adapters[seq_id] for seq_id in batch.seq_ids.tolist()]
+        slot_of = self.lora.place({a for a in adapters.values() if a}, [a for a in scheduled if a])
+        if not any(scheduled):
+            return None
+        return [slot_of[a] if a else -1 for a in scheduled]
 
     def _plan_logits(self, batch: StepBatch, states: List[SequenceState]):
         """Which flat rows need logits: the last row of sampling sequences, every row of prompt-logprob chunks.

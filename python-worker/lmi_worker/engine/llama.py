@@ -1,20 +1,24 @@
 """The Llama-family decoder (Llama, Mistral, Qwen2) over a flat ragged batch and a paged KV cache."""
 
+import functools
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 
 from .attention_metadata import AttentionMetadata
 from .kv_cache import KvCache
+from .lora.lora_batch import LoraBatch
 from .model_config import ModelConfig
 from .paged_attention import PagedAttention
 from .rope import rope_cos_sin, rope_inv_freq
 
 
 MV_MAX_ROWS = 4
+# Adds one layer's LoRA deltas in place: (projection name, its input, its output).
+LoraDelta = Callable[[str, torch.Tensor, torch.Tensor], None]
 
 
 @dataclass
@@ -74,22 +78,28 @@ class LlamaModel:
         )
 
     def forward(self, input_ids: torch.Tensor, meta: AttentionMetadata, cache: KvCache,
-                logit_rows: torch.Tensor) -> torch.Tensor:
-        """input_ids: [T]; returns float32 logits [len(logit_rows), vocab] for the rows asked."""
+                logit_rows: torch.Tensor, lora: Optional[LoraBatch] = None) -> torch.Tensor:
+        """input_ids: [T]; returns float32 logits [len(logit_rows), vocab] for the rows asked.
+
+        `lora` adds the adapters' deltas to the rows that have one; None when no row has.
+        """
         h = F.embedding(input_ids, self.embed_tokens)
         cos = self.rope_cos[meta.positions]
         sin = self.rope_sin[meta.positions]
-        for layer, k_cache, v_cache in zip(self.layers, cache.keys, cache.values):
-            h = h + self._attention(layer, self._rms_norm(h, layer.input_norm), cos, sin, meta, k_cache, v_cache)
-            h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm))
+        for i, (layer, k_cache, v_cache) in enumerate(zip(self.layers, cache.keys, cache.values)):
+            delta = None if lora is None else functools.partial(lora.add, i)
+            h = h + self._attention(layer, self._rms_norm(h, layer.input_norm), cos, sin, meta, k_cache, v_cache,
+                                    delta)
+            h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm), delta)
         h = self._rms_norm(h.index_select(0, logit_rows), self.norm)
         return _linear(h, self.lm_head).float()
 
     def _attention(self, layer: DecoderLayer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
-                   meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor) -> torch.Tensor:
+                   meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor,
+                   delta: Optional[LoraDelta]) -> torch.Tensor:
         # x: [T, hidden] → q: [T, H, D], k/v: [T, KVH, D]
         tokens = x.shape[0]
-        qkv = _linear(x, layer.qkv_proj, layer.qkv_bias)
+        qkv = _projected(x, layer.qkv_proj, "qkv", delta, layer.qkv_bias)
         q_size = self.num_heads * self.head_dim
         kv_size = self.kv_heads * self.head_dim
         q = qkv[:, :q_size].view(tokens, self.num_heads, self.head_dim)
@@ -98,11 +108,11 @@ class LlamaModel:
         q = _rotate(q, cos, sin)
         k = _rotate(k, cos, sin)
         out = self.attention(q, k, v, k_cache, v_cache, meta)
-        return _linear(out, layer.o_proj)
+        return _projected(out, layer.o_proj, "o", delta)
 
-    def _mlp(self, layer: DecoderLayer, x: torch.Tensor) -> torch.Tensor:
-        gate, up = _linear(x, layer.gate_up_proj).chunk(2, dim=-1)
-        return _linear(F.silu(gate) * up, layer.down_proj)
+    def _mlp(self, layer: DecoderLayer, x: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
+        gate, up = _projected(x, layer.gate_up_proj, "gate_up", delta).chunk(2, dim=-1)
+        return _projected(F.silu(gate) * up, layer.down_proj, "down", delta)
 
     def _rms_norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         # Normalised in float32 then cast back, as Hugging Face's LlamaRMSNorm does.
@@ -119,6 +129,15 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] 
         y = torch.stack([torch.mv(weight, row) for row in x])
         return y if bias is None else y + bias
     return F.linear(x, weight, bias)
+
+
+def _projected(x: torch.Tensor, weight: torch.Tensor, projection: str, delta: Optional[LoraDelta],
+               bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """One fused projection, with the step's LoRA deltas added to its output when it has any."""
+    y = _linear(x, weight, bias)
+    if delta is not None:
+        delta(projection, x, y)
+    return y
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

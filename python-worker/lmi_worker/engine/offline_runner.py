@@ -22,6 +22,7 @@ class Generation:
     prompt: List[int]
     max_new_tokens: int
     params: SamplingParams
+    adapter_id: int = 0
     output: List[int] = field(default_factory=list)
     logprobs: List[float] = field(default_factory=list)
     top: List[List[tuple]] = field(default_factory=list)  # per output token: [(id, logprob)] best first
@@ -57,8 +58,8 @@ class OfflineRunner:
         self.finished: List[int] = []
 
     def add(self, seq_id: int, prompt: Sequence[int], max_new_tokens: int,
-            params: SamplingParams = SamplingParams()) -> Generation:
-        gen = Generation(seq_id, list(prompt), max_new_tokens, params)
+            params: SamplingParams = SamplingParams(), adapter_id: int = 0) -> Generation:
+        gen = Generation(seq_id, list(prompt), max_new_tokens, params, adapter_id)
         self.generations[seq_id] = gen
         return gen
 
@@ -78,7 +79,7 @@ class OfflineRunner:
             while len(gen.block_table) * self.block_size < end:
                 gen.block_table.append(self.free_blocks.pop(0))
             if not gen.sent:
-                new.append(NewSequence(gen.seq_id, len(gen.prompt), gen.params))
+                new.append(NewSequence(gen.seq_id, len(gen.prompt), gen.params, adapter_id=gen.adapter_id))
                 gen.sent = True
             scheduled.append(ScheduledSequence(gen.seq_id, gen.tokens[gen.computed:end], gen.computed,
                                                list(gen.block_table), sample=end == len(gen.tokens)))

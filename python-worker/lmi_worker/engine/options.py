@@ -16,3 +16,5 @@ class EngineOptions:
     kv_cache_bytes: Optional[int] = None  # CPU budget for the KV cache; default: a share of free memory
     gpu_memory_utilization: float = 0.9  # CUDA: share of device memory for weights + KV cache
     max_num_seqs: int = 256
+    max_loras: int = 0  # LoRA adapters in device memory at once; 0: LoRA off
+    max_lora_rank: int = 16  # the largest adapter rank accepted

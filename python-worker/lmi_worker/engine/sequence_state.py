@@ -17,6 +17,7 @@ class SequenceState:
     tokens: List[int] = field(default_factory=list)  # every token at positions 0..len-1
     # log-softmax of the last row of the previous prefill chunk: it scores this chunk's first token.
     carried_logprobs: Optional[torch.Tensor] = None
+    adapter_id: int = 0  # 0: the base model alone
 
     @property
     def num_output_tokens(self) -> int:

@@ -38,6 +38,7 @@ class NewSequence:
     # Tokens at positions 0..start_pos-1 that this worker did not compute (prefix-cache hits),
     # so penalties see the whole history.
     prefix_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    adapter_id: int = 0  # a registered LoRA adapter; 0: the base model alone
 
 
 @dataclass
@@ -103,4 +104,6 @@ ERR_BAD_STEP = 1  # malformed arrays or offsets
 ERR_UNKNOWN_SEQUENCE = 2
 ERR_BLOCK_TABLE_TOO_SHORT = 3
 ERR_POSITION_PAST_MAX_LEN = 4
+ERR_UNKNOWN_ADAPTER = 5  # a new sequence names an adapter id that is not registered (or LoRA is off)
+ERR_TOO_MANY_ADAPTERS = 6  # live sequences would use more distinct adapters than option.max_loras
 ERR_INTERNAL = 100

@@ -72,6 +72,8 @@ def _check_new_sequences(batch: StepBatch) -> Dict[int, NewSequence]:
             raise StepError(ERR_BAD_STEP, f"sequence {seq.seq_id} is sent as new twice")
         if seq.prompt_len < 0:
             raise StepError(ERR_BAD_STEP, f"sequence {seq.seq_id}: prompt_len {seq.prompt_len} is negative")
+        if seq.adapter_id < 0:
+            raise StepError(ERR_BAD_STEP, f"sequence {seq.seq_id}: adapter_id {seq.adapter_id} is negative")
         _check_params(seq.seq_id, seq.params)
         new[seq.seq_id] = seq
     return new

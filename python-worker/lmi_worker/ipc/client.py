@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 from ..engine.capacity import Capacity
 from ..engine.options import EngineOptions
@@ -35,6 +35,10 @@ class WorkerError(RuntimeError):
 
 class WorkerTimeout(WorkerError, TimeoutError):
     """The worker did not answer in time; kill it, its state is unknown."""
+
+
+class AdapterError(ValueError):
+    """The worker refused to register or unregister an adapter; it stays up."""
 
 
 class WorkerClient:
@@ -118,6 +122,22 @@ class WorkerClient:
         self._send(control_frame({"type": "health"}))
         return self._await("health", _deadline(timeout))
 
+    def register_adapter(self, adapter_id: int, name: str, path: str, timeout: Optional[float] = 60.0) -> dict:
+        """The worker's adapter_registered message; raises AdapterError with its message when it refuses."""
+        self._send(control_frame({"type": "register_adapter", "id": adapter_id, "name": name, "path": path}))
+        return self._adapter_answer(("adapter_registered", "adapter_error"), timeout)
+
+    def unregister_adapter(self, adapter_id: int, timeout: Optional[float] = 10.0) -> dict:
+        """The worker's adapter_unregistered message; raises AdapterError with its message when it refuses."""
+        self._send(control_frame({"type": "unregister_adapter", "id": adapter_id}))
+        return self._adapter_answer(("adapter_unregistered", "adapter_error"), timeout)
+
+    def _adapter_answer(self, kinds: Tuple[str, str], timeout: Optional[float]) -> dict:
+        message = self._await(kinds, _deadline(timeout))
+        if message["type"] == "adapter_error":
+            raise AdapterError(message.get("message", "the worker refused the adapter without a message"))
+        return message
+
     def step(self, batch: StepBatch, timeout: Optional[float] = None) -> StepOutput:
         """Runs one step; raises StepError when the worker rejects it (the worker stays up)."""
         deadline = _deadline(timeout)
@@ -200,9 +220,11 @@ class WorkerClient:
         except (BrokenPipeError, ConnectionResetError):
             raise self._died() from None
 
-    def _await(self, kind: str, deadline: Optional[float],
+    def _await(self, kind: Union[str, Tuple[str, ...]], deadline: Optional[float],
                on_progress: Optional[Callable[[str, float], None]] = None) -> dict:
-        """The next control message of `kind`, passing progress on; the worker's error raises WorkerError."""
+        """The next control message of `kind` (or of one of the kinds), passing progress on; the worker's
+        error raises WorkerError."""
+        kinds = (kind,) if isinstance(kind, str) else kind
         while True:
             message = self._reader.pop()
             if message is None:
@@ -210,7 +232,7 @@ class WorkerClient:
                 self._reader.fill(None if deadline is None else deadline - time.monotonic())
                 if self._reader.eof:
                     raise self._died()
-            elif message["type"] == kind:
+            elif message["type"] in kinds:
                 return message
             elif message["type"] == "error":
                 raise WorkerError(message.get("message", "the worker failed without a message"))

@@ -35,9 +35,10 @@ _ERROR_HEADER = struct.Struct("<IIQII")
 
 NEW_SEQUENCE = np.dtype({
     "names": ["seq_id", "seed", "prompt_len", "num_prefix_ids", "temperature", "top_k", "top_p", "min_p",
-              "repetition_penalty", "presence_penalty", "frequency_penalty", "top_logprobs", "prompt_logprobs"],
-    "formats": [I64, I64, I32, I32, F32, I32, F32, F32, F32, F32, F32, I32, U8],
-    "offsets": [0, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56],
+              "repetition_penalty", "presence_penalty", "frequency_penalty", "top_logprobs", "prompt_logprobs",
+              "adapter_id"],
+    "formats": [I64, I64, I32, I32, F32, I32, F32, F32, F32, F32, F32, I32, U8, I32],
+    "offsets": [0, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60],
     "itemsize": 64,
 })
 
@@ -108,7 +109,7 @@ def encode_step(batch: StepBatch) -> bytearray:
         p = seq.params
         records[i] = (seq.seq_id, p.seed, seq.prompt_len, len(prefix), p.temperature, p.top_k, p.top_p, p.min_p,
                       p.repetition_penalty, p.presence_penalty, p.frequency_penalty, p.top_logprobs,
-                      p.prompt_logprobs)
+                      p.prompt_logprobs, seq.adapter_id)
     _fill(buf, layout, {
         "seq_ids": batch.seq_ids, "start_pos": batch.start_pos, "token_offsets": batch.token_offsets,
         "block_offsets": batch.block_offsets, "sample": batch.sample, "tokens": batch.tokens,
@@ -149,17 +150,17 @@ def _new_sequences(step_id: int, records: np.ndarray, prefix_ids: np.ndarray) ->
     at = 0
     for r in records.tolist():  # tuples of Python numbers, in NEW_SEQUENCE field order
         (seq_id, seed, prompt_len, num_prefix, temperature, top_k, top_p, min_p, repetition_penalty,
-         presence_penalty, frequency_penalty, top_logprobs, prompt_logprobs) = r
-        if prompt_logprobs > 1 or num_prefix < 0 or at + num_prefix > len(prefix_ids):
+         presence_penalty, frequency_penalty, top_logprobs, prompt_logprobs, adapter_id) = r
+        if prompt_logprobs > 1 or num_prefix < 0 or at + num_prefix > len(prefix_ids) or adapter_id < 0:
             raise StepError(ERR_BAD_STEP, f"step {step_id}: new sequence {seq_id} has prompt_logprobs "
-                                          f"{prompt_logprobs} and {num_prefix} prefix ids "
+                                          f"{prompt_logprobs}, adapter_id {adapter_id} and {num_prefix} prefix ids "
                                           f"({len(prefix_ids) - at} left)")
         params = SamplingParams(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
                                 repetition_penalty=repetition_penalty, presence_penalty=presence_penalty,
                                 frequency_penalty=frequency_penalty, seed=seed, top_logprobs=top_logprobs,
                                 prompt_logprobs=bool(prompt_logprobs))
         out.append(NewSequence(seq_id=seq_id, prompt_len=prompt_len, params=params,
-                               prefix_ids=prefix_ids[at:at + num_prefix]))
+                               prefix_ids=prefix_ids[at:at + num_prefix], adapter_id=adapter_id))
         at += num_prefix
     if at != len(prefix_ids):
         raise StepError(ERR_BAD_STEP, f"step {step_id}: new sequences claim {at} prefix ids, "
