@@ -1,5 +1,6 @@
 package ai.lmi.server.generation;
 
+import ai.lmi.server.adapter.AdapterService;
 import ai.lmi.server.model.ModelService;
 import ai.lmi.server.tokenizer.Tokenizer;
 
@@ -16,4 +17,9 @@ public interface GenerationService extends ModelService {
 
     /** The model's tokenizer, for prompts and chat templates. */
     Tokenizer tokenizer();
+
+    /** The model's LoRA adapters; none, and none can be loaded, unless the engine serves them. */
+    default AdapterService adapters() {
+        return AdapterService.DISABLED;
+    }
 }
