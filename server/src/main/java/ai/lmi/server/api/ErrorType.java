@@ -7,6 +7,7 @@ public enum ErrorType {
     NOT_FOUND(404, "NotFound"),
     METHOD_NOT_ALLOWED(405, "MethodNotAllowed"),
     REQUEST_TIMEOUT(408, "RequestTimeout"),
+    CONFLICT(409, "Conflict"),
     PAYLOAD_TOO_LARGE(413, "PayloadTooLarge"),
     EXPECTATION_FAILED(417, "ExpectationFailed"),
     INTERNAL_SERVER_ERROR(500, "InternalServerError"),

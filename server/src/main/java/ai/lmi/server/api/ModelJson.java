@@ -1,18 +1,22 @@
 package ai.lmi.server.api;
 
+import ai.lmi.server.adapter.Adapter;
 import ai.lmi.server.model.ModelDescription;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 /** The served model as the model-listing endpoints show it. */
 public final class ModelJson {
 
     private ModelJson() {}
 
-    /** {@code GET /v1/models}: OpenAI's model list, with vLLM's {@code max_model_len}. */
-    public static ObjectNode openAiList(ModelDescription model) {
+    /** {@code GET /v1/models}: OpenAI's model list, with vLLM's {@code max_model_len}, then the adapters as vLLM's. */
+    public static ObjectNode openAiList(ModelDescription model, List<Adapter> adapters) {
         ObjectNode list = Json.object();
         list.put("object", "list");
-        list.putArray("data").add(openAiModel(model));
+        ArrayNode data = list.putArray("data").add(openAiModel(model));
+        adapters.forEach(adapter -> data.add(AdapterJson.openAiModel(adapter, model)));
         return list;
     }
 
@@ -23,6 +27,8 @@ public final class ModelJson {
         entry.put("object", "model");
         entry.put("created", model.createdEpochSeconds());
         entry.put("owned_by", "lmi");
+        entry.put("root", model.modelDir());
+        entry.putNull("parent");
         entry.put("max_model_len", model.maxModelLen());
         return entry;
     }

@@ -1,6 +1,7 @@
 package ai.lmi.server.http;
 
 import ai.lmi.server.api.ApiException;
+import ai.lmi.server.api.ErrorType;
 import ai.lmi.server.api.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.Unpooled;
@@ -21,7 +22,11 @@ final class HttpResponses {
     private HttpResponses() {}
 
     static ChannelFuture sendJson(ChannelHandlerContext ctx, HttpResponseStatus status, JsonNode body) {
-        return ctx.writeAndFlush(full(status, JSON, Json.write(body)));
+        return ctx.writeAndFlush(json(status, body));
+    }
+
+    static FullHttpResponse json(HttpResponseStatus status, JsonNode body) {
+        return full(status, JSON, Json.write(body));
     }
 
     static ChannelFuture sendText(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
@@ -41,6 +46,12 @@ final class HttpResponses {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, error.retryAfterSeconds());
         }
         return response;
+    }
+
+    /** A 500 for a bug: the exception's class and message, whose stack trace the caller logs. */
+    static ApiException internalError(Exception e) {
+        return new ApiException(ErrorType.INTERNAL_SERVER_ERROR,
+                "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
     }
 
     static FullHttpResponse full(HttpResponseStatus status, String contentType, String body) {

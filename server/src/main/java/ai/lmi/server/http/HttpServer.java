@@ -3,7 +3,6 @@ package ai.lmi.server.http;
 import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.ServerMetrics;
-import ai.lmi.server.model.ModelService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -50,8 +49,13 @@ public final class HttpServer implements AutoCloseable {
                 settings.requestReadTimeout(), settings.keepAliveTimeout(), settings.apiKey().map(ApiKeyCheck::new));
     }
 
-    /** The management listener of either task's model: {@code GET /models} and {@code GET /models/{name}}. */
-    public static HttpServer management(HttpServerSettings settings, ModelService service) {
+    /** A generative model's management listener: {@code GET /models}, {@code GET /models/{name}}, its adapters. */
+    public static HttpServer management(HttpServerSettings settings, GenerationService service) {
+        return new HttpServer(settings, ServerRoutes.management(service));
+    }
+
+    /** An embedding model's management listener: {@code GET /models} and {@code GET /models/{name}}. */
+    public static HttpServer management(HttpServerSettings settings, EmbeddingService service) {
         return new HttpServer(settings, ServerRoutes.management(service));
     }
 

@@ -57,8 +57,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpResponses.sendError(ctx, e);
         } catch (Exception e) {
             LOG.error("{} {} failed", request.method(), path, e);
-            HttpResponses.sendError(ctx, new ApiException(ErrorType.INTERNAL_SERVER_ERROR,
-                    "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            HttpResponses.sendError(ctx, HttpResponses.internalError(e));
         }
     }
 

@@ -1,10 +1,13 @@
 package ai.lmi.server.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.lmi.server.api.Json;
 import ai.lmi.server.config.Secret;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.ServerMetrics;
-import ai.lmi.server.model.ModelService;
+import ai.lmi.server.embedding.EmbeddingService;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * A server pipeline on an {@link EmbeddedChannel} (no sockets), fed real HTTP bytes; responses are decoded
@@ -68,7 +72,17 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     /** The management listener's pipeline. */
-    static EmbeddedServer management(ModelService service) {
+    static EmbeddedServer management(GenerationService service) {
+        return new EmbeddedServer(ServerRoutes.management(service), 1 << 20, Optional.empty());
+    }
+
+    /** The management listener's pipeline, adapter changes run by {@code adapterChanges}. */
+    static EmbeddedServer management(GenerationService service, Executor adapterChanges) {
+        return new EmbeddedServer(ServerRoutes.management(service, adapterChanges), 1 << 20, Optional.empty());
+    }
+
+    /** An embedding model's management listener's pipeline. */
+    static EmbeddedServer management(EmbeddingService service) {
         return new EmbeddedServer(ServerRoutes.management(service), 1 << 20, Optional.empty());
     }
 
@@ -158,6 +172,15 @@ final class EmbeddedServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The response is the error body of {@code code} and {@code type}, its message containing {@code messagePart}. */
+    void assertError(int code, String type, String messagePart) {
+        assertEquals(code, status(), body());
+        JsonNode error = json();
+        assertEquals(code, error.path("code").asInt());
+        assertEquals(type, error.path("type").asText());
+        assertTrue(error.path("message").asText().contains(messagePart), error.toString());
     }
 
     /** True once the whole response, last chunk included, has arrived. */

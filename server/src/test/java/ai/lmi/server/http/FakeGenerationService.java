@@ -1,5 +1,6 @@
 package ai.lmi.server.http;
 
+import ai.lmi.server.adapter.AdapterService;
 import ai.lmi.server.api.TinyLlama;
 import ai.lmi.server.core.FinishReason;
 import ai.lmi.server.generation.GeneratedToken;
@@ -56,6 +57,7 @@ final class FakeGenerationService implements GenerationService {
     volatile ServiceUnavailableException rejection;
     /** When set, submit throws it (a request the engine finds cannot fit). */
     volatile IllegalArgumentException misfit;
+    volatile AdapterService adapters = AdapterService.DISABLED;
 
     FakeGenerationService() {
         this(TinyLlama.tokenizer());
@@ -109,5 +111,10 @@ final class FakeGenerationService implements GenerationService {
     @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    @Override
+    public AdapterService adapters() {
+        return adapters;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lmi.server.adapter.PeftAdapters;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.config.ServingConfigLoader;
 import ai.lmi.server.metrics.ServerMetrics;
@@ -14,11 +15,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The bootstrap on a real socket: binds a free port, serves over HTTP/1.1, and closes; a bind error names the key. */
 class HttpServerTest {
@@ -71,6 +74,25 @@ class HttpServerTest {
             IOException error = assertThrows(IOException.class, management::start);
             assertTrue(error.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()
                     + " (management_address http://127.0.0.1:" + taken.getLocalPort() + "): "), error.getMessage());
+        }
+    }
+
+    @Test
+    void anAdapterChangeIsAnsweredFromItsOwnThread(@TempDir Path tempDir) throws Exception {
+        FakeGenerationService service = new FakeGenerationService();
+        service.adapters = new InMemoryAdapterService(16);
+        Path sql = PeftAdapters.write(tempDir.resolve("sql"));
+        try (HttpServer management = HttpServer.management(settings(0, 1 << 20), service)) {
+            URI base = URI.create("http://127.0.0.1:" + management.start());
+
+            HttpResponse<String> registered = client.send(HttpRequest.newBuilder(base.resolve("/v1/load_lora_adapter"))
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"lora_name\": \"sql\", \"lora_path\": \"" + sql + "\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, registered.statusCode(), registered.body());
+            assertEquals("Success: LoRA adapter 'sql' added successfully.", registered.body());
+            assertEquals(1, service.adapters.list().size());
         }
     }
 

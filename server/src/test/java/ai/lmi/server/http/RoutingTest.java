@@ -183,10 +183,6 @@ class RoutingTest {
     }
 
     private void assertError(int code, String type, String messagePart) {
-        assertEquals(code, server.status());
-        JsonNode error = server.json();
-        assertEquals(code, error.path("code").asInt());
-        assertEquals(type, error.path("type").asText());
-        assertTrue(error.path("message").asText().contains(messagePart), error.toString());
+        server.assertError(code, type, messagePart);
     }
 }
