@@ -55,9 +55,10 @@ public final class ChatRequestParser implements GenerationParser {
                 promptIds.length, model.maxModelLen());
         SamplingParams params = sampling.maxNewTokens(maxNewTokens).topLogprobs(topLogprobs.orElse(0)).build();
         String id = OpenAiFields.newId("chatcmpl-");
-        ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.name(), logprobs, includeUsage,
-                model.tokenizer()::tokenText);
-        GenerationRequest request = new GenerationRequest(id, promptIds, params, model.adapterOfModelField(body));
+        int adapterId = model.adapterOfModelField(body);
+        ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.responseName(adapterId),
+                logprobs, includeUsage, model.tokenizer()::tokenText);
+        GenerationRequest request = new GenerationRequest(id, promptIds, params, adapterId);
         return stream
                 ? PreparedGeneration.streamed(request, new ChatStreamRenderer(output))
                 : PreparedGeneration.whole(request, new ChatResponseRenderer(output));

@@ -45,10 +45,11 @@ public final class CompletionRequestParser implements GenerationParser {
         SamplingParams params = sampling.maxNewTokens(maxNewTokens).topLogprobs(logprobs.orElse(0))
                 .promptLogprobs(echo && logprobs.isPresent()).build();
         String id = OpenAiFields.newId("cmpl-");
-        CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(), model.name(),
-                echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage,
+        int adapterId = model.adapterOfModelField(body);
+        CompletionOutput output = new CompletionOutput(id, OpenAiFields.nowEpochSeconds(),
+                model.responseName(adapterId), echo ? prompt.text() : null, logprobs.orElse(-1), includeUsage,
                 tokensAsIds ? CompletionRequestParser::tokenIdText : model.tokenizer()::tokenText);
-        GenerationRequest request = new GenerationRequest(id, prompt.ids(), params, model.adapterOfModelField(body));
+        GenerationRequest request = new GenerationRequest(id, prompt.ids(), params, adapterId);
         return stream
                 ? PreparedGeneration.streamed(request, new CompletionStreamRenderer(output))
                 : PreparedGeneration.whole(request, new CompletionResponseRenderer(output));

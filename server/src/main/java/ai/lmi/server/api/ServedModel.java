@@ -50,6 +50,14 @@ public record ServedModel(String name, int maxModelLen, Tokenizer tokenizer, Ada
                 + loadedList()));
     }
 
+    /** The name responses give as their model: the adapter's when one ran, as vLLM answers, else the model's. */
+    public String responseName(int adapterId) {
+        if (adapterId == NewSequence.NO_ADAPTER) {
+            return name;
+        }
+        return adapters.list().stream().filter(a -> a.id() == adapterId).map(Adapter::name).findFirst().orElse(name);
+    }
+
     private ApiException unknownAdapter(String adapterName) {
         if (!adapters.enabled()) {
             return ApiException.notFound("adapter '" + adapterName + "' is not loaded: "

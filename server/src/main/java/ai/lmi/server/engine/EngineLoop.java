@@ -470,7 +470,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             submit.sink().onError(e.getMessage());
             return;
         }
-        outputs.add(submit.requestId(), new ActiveGeneration(request, submit.sink(), tokenizer, submit.submittedNanos()));
+        outputs.add(submit.requestId(),
+                new ActiveGeneration(request, submit.sink(), tokenizer, submit.submittedNanos()));
     }
 
     private void cancel(long requestId) {
