@@ -159,7 +159,7 @@ final class AdapterEndpoints {
         return name;
     }
 
-    /** The adapter's directory: a local path, since nothing is downloaded, and absolute, the daemon's cwd being no one's. */
+    /** A local directory, since nothing is downloaded; absolute, since the daemon's working directory is no one's. */
     private static Path directory(String field, String text) {
         Path path;
         try {

@@ -78,8 +78,8 @@ class AdapterConfigTest {
                         prefix + "bias is \"all\", must be \"none\" (trained bias terms are not served)"),
                 Arguments.of("fan_in_fan_out", "true", prefix + "fan_in_fan_out is true, must be false (not served)"),
                 Arguments.of("use_dora", "true", prefix + "use_dora is true, must be false (not served)"),
-                Arguments.of("modules_to_save", "[\"lm_head\"]", prefix
-                        + "modules_to_save is [\"lm_head\"], must be null or [] (fully trained modules are not served)"),
+                Arguments.of("modules_to_save", "[\"lm_head\"]", prefix + "modules_to_save is [\"lm_head\"], "
+                        + "must be null or [] (fully trained modules are not served)"),
                 Arguments.of("peft_type", "\"IA3\"",
                         prefix + "peft_type is \"IA3\", must be \"LORA\" (only LoRA adapters are served)"),
                 Arguments.of("use_rslora", "\"yes\"", prefix + "use_rslora is \"yes\", must be true or false"),
