@@ -99,7 +99,7 @@ final class Benchmark implements AutoCloseable {
         if (args.api() == Api.EMBEDDINGS) {
             return new EmbeddingsApi(model);
         }
-        return new CompletionsApi(model, args.temperature(), args.ignoreEos());
+        return new CompletionsApi(List.of(model.split(",")), args.temperature(), args.ignoreEos());
     }
 
     private PromptSource prompts() throws BenchException, UsageException {

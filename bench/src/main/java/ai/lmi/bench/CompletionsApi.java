@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * OpenAI {@code POST /v1/completions} with {@code stream} and usage: server-sent events {@code data: {json}}
@@ -15,12 +17,14 @@ final class CompletionsApi implements StreamingApi {
     private static final String DATA = "data:";
     private static final String DONE = "[DONE]";
 
-    private final String model;
+    private final List<String> models;
+    private final AtomicInteger sent = new AtomicInteger();
     private final double temperature;
     private final boolean ignoreEos;
 
-    CompletionsApi(String model, double temperature, boolean ignoreEos) {
-        this.model = model;
+    /** @param models what requests name as their {@code model}, in turn (a base model and its LoRA adapters) */
+    CompletionsApi(List<String> models, double temperature, boolean ignoreEos) {
+        this.models = List.copyOf(models);
         this.temperature = temperature;
         this.ignoreEos = ignoreEos;
     }
@@ -33,7 +37,7 @@ final class CompletionsApi implements StreamingApi {
     @Override
     public String requestBody(BenchRequest request) {
         ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("model", model);
+        body.put("model", models.get(Math.floorMod(sent.getAndIncrement(), models.size())));
         Prompt prompt = request.prompt();
         if (prompt.tokenIds() != null) {
             ArrayNode ids = body.putArray("prompt");

@@ -25,7 +25,8 @@ final class HelpText {
                                          one sentence, answered whole; it succeeds with one data[0].embedding
                                          (default completions)
               --model-name NAME          the "model" of completions and embeddings requests (default: the first
-                                         id that GET /v1/models lists)
+                                         id that GET /v1/models lists); NAME,NAME,... : completions requests
+                                         name each in turn (a model's LoRA adapters)
               --request-timeout S        seconds a request may take from send to its last byte (default %d);
                                          a request over it counts as failed with kind timeout
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The two streaming formats, line by line, as the LMI server writes them. */
@@ -13,7 +14,7 @@ class StreamParsingTest {
 
     @Test
     void completionsCountTextChunksAndTakeTheUsageCount() {
-        CompletionsApi api = new CompletionsApi("m", 0, true);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, true);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         String[] lines = {
             "data: {\"choices\":[{\"index\":0,\"text\":\"Hel\",\"finish_reason\":null}],\"usage\":null}", "",
@@ -34,7 +35,7 @@ class StreamParsingTest {
 
     @Test
     void completionsInBandErrorFailsTheRequestWithItsMessage() {
-        CompletionsApi api = new CompletionsApi("m", 0, false);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"a\"}]}", 5, recorder);
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"error\"}],"
@@ -46,7 +47,7 @@ class StreamParsingTest {
 
     @Test
     void completionsWithoutDoneAreTruncated() {
-        CompletionsApi api = new CompletionsApi("m", 0, false);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"a\"}]}", 5, recorder);
         assertEquals(new RequestError("truncated_stream", "the stream ended before data: [DONE]"),
@@ -87,9 +88,19 @@ class StreamParsingTest {
         BenchRequest request = new BenchRequest(PROMPT, 8);
         assertEquals("{\"model\":\"m\",\"prompt\":[1,5,6],\"max_tokens\":8,\"temperature\":0.0,\"ignore_eos\":true,"
                 + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
-                new CompletionsApi("m", 0, true).requestBody(request));
+                new CompletionsApi(List.of("m"), 0, true).requestBody(request));
         assertEquals("{\"inputs\":\"Hi\",\"parameters\":{\"max_new_tokens\":8,\"do_sample\":false},\"stream\":true}",
                 new InvocationsApi(0, false).requestBody(new BenchRequest(Prompt.text("Hi", 1), 8)));
+    }
+
+    @Test
+    void requestsNameTheGivenModelsInTurn() throws Exception {
+        CompletionsApi api = new CompletionsApi(List.of("base", "a1", "a2"), 0, false);
+        List<String> named = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            named.add(Json.MAPPER.readTree(api.requestBody(new BenchRequest(PROMPT, 8))).path("model").asText());
+        }
+        assertEquals(List.of("base", "a1", "a2", "base"), named);
     }
 
     @Test
