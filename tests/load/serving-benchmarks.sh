@@ -4,7 +4,7 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked embeddings. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora. REPEATS (default 3) runs of each; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -178,12 +178,39 @@ scenario_embeddings() {
   done
 }
 
+# Output tokens/s of 16 concurrent streams (128-token prompts, 64 output tokens) naming 0, 1 and 4 distinct LoRA
+# adapters (rank 16, all seven projections, random weights for bench-llama), on one server with LoRA on and
+# max_loras 4; and on a server with LoRA off, the baseline.
+scenario_lora() {
+  local run adapters="$OUT/lora-adapters" model
+  model="$(basename "$MODEL")"
+  PYTHONPATH="$ROOT/python-worker" /usr/bin/python3 "$ROOT/python-worker/tests/make_test_adapters.py" \
+    --model "$MODEL" --out "$adapters" --bench 4 >&2
+  for run in $(seq 1 "$REPEATS"); do
+    start_server lora-off
+    bench "lora-off-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos
+    bench "lora-off-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
+      --metrics
+    stop_server
+    start_server lora-on --option.enable_lora true --option.max_loras 4 --option.adapters "$adapters"
+    bench "lora-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos \
+      --model-name "bench-0,bench-1,bench-2,bench-3"
+    bench "lora-0-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
+      --metrics --model-name "$model"
+    bench "lora-1-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
+      --metrics --model-name bench-0
+    bench "lora-4-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
+      --metrics --model-name "bench-0,bench-1,bench-2,bench-3"
+    stop_server
+  done
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|mixed|sweep|static|prefix|chunked|embeddings) "scenario_$scenario" ;;
-    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings)"; exit 2 ;;
+    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora) "scenario_$scenario" ;;
+    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings, lora)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

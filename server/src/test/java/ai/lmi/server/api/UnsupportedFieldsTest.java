@@ -79,7 +79,7 @@ class UnsupportedFieldsTest {
                         + "\"cache_control\": {}}]}]}", "messages[0].content[0].cache_control is not a field of a "
                         + "content part; its fields are text, type"),
                 lmi("{\"inputs\": \"Hi\", \"paramters\": {}}", "paramters is not a field of an LMI request; its "
-                        + "fields are inputs, parameters, stream"),
+                        + "fields are adapters, inputs, parameters, stream"),
                 lmi(LMI + "\"num_beams\": 4}}", "parameters.num_beams is not supported yet (beam search is not "
                         + "implemented); leave it out or send 1"),
                 lmi(LMI + "\"n\": 2}}", "parameters.n is not supported yet (one sequence per request); leave it "
@@ -89,7 +89,7 @@ class UnsupportedFieldsTest {
                 lmi(LMI + "\"truncate\": 100}}", "parameters.truncate is not supported yet (a prompt over "
                         + "max_model_len is refused, not cut); leave it out"),
                 lmi(LMI + "\"max_tokens\": 5}}", "parameters.max_tokens is not a field of parameters; its fields "
-                        + "are decoder_input_details, details, do_sample, frequency_penalty, ignore_eos, "
+                        + "are adapter_id, decoder_input_details, details, do_sample, frequency_penalty, ignore_eos, "
                         + "max_new_tokens, min_p, presence_penalty, repetition_penalty, return_full_text, seed, stop, "
                         + "stop_sequences, stop_token_ids, temperature, top_k, top_n_tokens, top_p"),
                 embeddings("{\"input\": \"a\", \"encoding\": \"float\"}", "encoding is not a field of an embeddings "

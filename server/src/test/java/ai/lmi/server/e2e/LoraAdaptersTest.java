@@ -189,6 +189,26 @@ class LoraAdaptersTest {
     }
 
     @Test
+    void anUpdatedAdapterAnswersWithItsNewWeights() {
+        String qv = text(completion(server, "qv-r4", PROMPT));
+        String mlp = text(completion(server, "mlp-r8", PROMPT));
+        HttpResponse<String> loaded = server.send(server.request(server.managementUri("/models/" + MODEL
+                + "/adapters")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"name\": \"swap\", \"src\": " + TestServer.JSON.valueToTree(adapters.resolve("qv-r4").toString())
+                        + "}")).build());
+        assertEquals(200, loaded.statusCode(), loaded.body());
+        assertEquals(qv, text(completion(server, "swap", PROMPT)));
+        HttpResponse<String> updated = server.send(server.request(server.managementUri("/models/" + MODEL
+                + "/adapters/swap?src=" + adapters.resolve("mlp-r8"))).PUT(HttpRequest.BodyPublishers.noBody())
+                .build());
+        assertEquals(200, updated.statusCode(), updated.body());
+        assertEquals(mlp, text(completion(server, "swap", PROMPT)),
+                "the same prompt, cached under the old weights, is computed again with the new ones");
+        assertEquals(200, server.send(server.request(server.managementUri("/models/" + MODEL + "/adapters/swap"))
+                .DELETE().build()).statusCode());
+    }
+
+    @Test
     void theAdaptersOfAKilledWorkerAreLoadedIntoTheNextAndItsRequestsResume() throws Exception {
         String expected = text(completion(server, "attn-r8-rslora", PROMPT, LONG));
         String other = text(completion(server, "mlp-r8", PROMPT));

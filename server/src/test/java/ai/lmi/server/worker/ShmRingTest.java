@@ -142,7 +142,7 @@ class ShmRingTest {
         ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(path)).order(ByteOrder.LITTLE_ENDIAN);
         assertArrayEquals(new byte[] {'L', 'M', 'I', 'W'}, new byte[] {header.get(0), header.get(1), header.get(2),
             header.get(3)});
-        assertEquals(1, header.getInt(4));
+        assertEquals(WorkerProtocol.VERSION, header.getInt(4));
         long resultOffset = 4096 + 4096 + (1 << 20); // after the step ring's control block and data, page-aligned
         long size = resultOffset + 4096 + 8192;
         assertEquals(size, header.getLong(8));
