@@ -5,6 +5,8 @@ merged checkpoint sums x (W + B A)^T, and the merged weights are rounded to floa
 by 1.5e-5 at most on these prompts. Greedy ids must be identical.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from lmi_worker.engine.step_builder import ScheduledSequence, build_step
 from make_test_adapters import TEST_ADAPTERS
 
 ATOL = 1e-4
+DEVICE = os.environ.get("LMI_TEST_DEVICE", "cpu")
 NAMES = list(TEST_ADAPTERS)
 ADAPTER_IDS = {name: i for i, name in enumerate(NAMES, 1)}
 PARAMS = SamplingParams(top_logprobs=4)
@@ -26,7 +29,7 @@ PROMPTS = [[1] + np.random.default_rng(seed).integers(3, 32000, length - 1).toli
 
 
 def load(model_dir, max_loras=0) -> LmiDistEngine:
-    return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), device="cpu", kv_cache_bytes=16 << 20,
+    return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), device=DEVICE, kv_cache_bytes=16 << 20,
                                             max_loras=max_loras))
 
 
