@@ -2,7 +2,8 @@
 
 Logprobs are compared within 1e-4 (float32): the LoRA path sums (x A^T) B^T apart from x W^T while the
 merged checkpoint sums x (W + B A)^T, and the merged weights are rounded to float32 once; the two differ
-by 1.5e-5 at most on these prompts. Greedy ids must be identical.
+by 4.8e-5 at most on these prompts. Greedy ids must be identical: the smallest gap between the two best
+logprobs of any step here is 6.6e-3.
 """
 
 import os
