@@ -3,8 +3,9 @@
     python3 -m lmi_worker.lora_bench --model DIR --batch 16 --adapters 0,1,4 --rank 16 --prompt 128 --decode 64
 
 Random adapters of --rank over all seven target modules are written to a temporary directory and
-registered; sequence i of the batch uses adapter i mod N. Prints a table on stderr and one JSON
-summary line on stdout.
+registered; sequence i of the batch uses adapter i mod N. Besides the whole decode step, the
+LoRA deltas of one such step are timed alone (every layer and projection, best of 30). Prints a
+table on stderr and one JSON summary line on stdout.
 """
 
 import argparse
@@ -19,9 +20,13 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 from .bench import random_prompts_runner, sync_device  # noqa: E402
 from .engine.engine import LmiDistEngine  # noqa: E402
-from .engine.lora.projections import TARGET_MODULES  # noqa: E402
+from .engine.lora.lora_batch import LoraBatch  # noqa: E402
+from .engine.lora.projections import TARGET_MODULES, fused_projections  # noqa: E402
 from .engine.lora.random_adapter import AdapterSpec, write_random_adapter  # noqa: E402
 from .engine.options import EngineOptions  # noqa: E402
 
@@ -47,6 +52,29 @@ def decode_with_adapters(engine: LmiDistEngine, batch: int, prompt: int, decode:
             "decode_ms_per_step": ms, "decode_forward_ms": statistics.median(forward_ms)}
 
 
+def deltas_ms(engine: LmiDistEngine, batch: int, adapter_ids, repeats: int = 30) -> float:
+    """Best time of adding the LoRA deltas of one decode step (one row per sequence), with the adapters in slots."""
+    if not adapter_ids:
+        return 0.0
+    slot_of = engine.lora.place(set(adapter_ids), adapter_ids)
+    device = engine.model.device
+    lora = LoraBatch.build(engine.lora, [slot_of[adapter_ids[i % len(adapter_ids)]] for i in range(batch)],
+                           np.arange(batch + 1), device)
+    projections = fused_projections(engine.model.config)
+    inputs = [(p.name, torch.randn(batch, p.in_features, dtype=engine.model.dtype, device=device),
+               torch.zeros(batch, p.out_features, dtype=engine.model.dtype, device=device)) for p in projections]
+    best = float("inf")
+    for _ in range(repeats + 1):
+        sync_device(device)
+        start = time.perf_counter()
+        for layer in range(engine.model.config.num_hidden_layers):
+            for name, x, out in inputs:
+                lora.add(layer, name, x, out)
+        sync_device(device)
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lmi_worker.lora_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="model directory (Hugging Face layout)")
@@ -70,17 +98,18 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="lmi-lora-bench-") as tmp:
         for i in range(1, most + 1):
             spec = AdapterSpec(args.rank, 2 * args.rank, TARGET_MODULES, seed=args.seed + i)
-            path = write_random_adapter(Path(tmp) / str(i), engine.lora.config, spec)
+            path = write_random_adapter(Path(tmp) / str(i), engine.model.config, spec)
             engine.register_adapter(i, f"random-{i}", str(path))
     decode_with_adapters(engine, 2, min(args.prompt, 16), 2, list(range(1, most + 1))[:2], args.seed)  # warm-up
     rows = []
-    log.info("%9s %6s %12s %10s %9s", "adapters", "batch", "decode t/s", "ms/step", "fwd ms")
+    log.info("%9s %6s %12s %10s %9s %10s", "adapters", "batch", "decode t/s", "ms/step", "fwd ms", "deltas ms")
     for count in counts:
-        row = decode_with_adapters(engine, args.batch, args.prompt, args.decode, list(range(1, count + 1)),
-                                   args.seed)
+        adapter_ids = list(range(1, count + 1))
+        row = decode_with_adapters(engine, args.batch, args.prompt, args.decode, adapter_ids, args.seed)
+        row["deltas_ms"] = deltas_ms(engine, args.batch, adapter_ids)
         rows.append(row)
-        log.info("%9d %6d %12.1f %10.2f %9.2f", count, args.batch, row["decode_tokens_per_s"],
-                 row["decode_ms_per_step"], row["decode_forward_ms"])
+        log.info("%9d %6d %12.1f %10.2f %9.2f %10.2f", count, args.batch, row["decode_tokens_per_s"],
+                 row["decode_ms_per_step"], row["decode_forward_ms"], row["deltas_ms"])
     summary = {"model": args.model, "device": str(engine.model.device), "dtype": engine.capacity.dtype,
                "rank": args.rank, "prompt": args.prompt, "decode": args.decode, "results": rows}
     sys.stdout.write(json.dumps(summary) + "\n")

@@ -52,3 +52,13 @@ def mapped_ranges() -> Callable[[Path], List[Tuple[int, int]]]:
         return found
 
     return ranges
+
+
+@pytest.fixture(scope="session")
+def lora_dir(tiny_llama_dir: Path, tmp_path_factory) -> Path:
+    """The test adapters of make_test_adapters.py for tiny-llama, each as NAME/ and merged as NAME-merged/."""
+    from make_test_adapters import write_test_adapters
+
+    out = tmp_path_factory.mktemp("lora")
+    write_test_adapters(out, tiny_llama_dir, merged=True)
+    return out

@@ -20,7 +20,7 @@ def sample_step() -> StepBatch:
     params = SamplingParams(temperature=0.7, top_k=40, top_p=0.9, min_p=0.05, repetition_penalty=1.1,
                             presence_penalty=0.2, frequency_penalty=0.3, seed=1234, top_logprobs=3,
                             prompt_logprobs=True)
-    new = [NewSequence(11, 4, params, prefix_ids=np.array([5, 6], np.int32)),
+    new = [NewSequence(11, 4, params, prefix_ids=np.array([5, 6], np.int32), adapter_id=7),
            NewSequence(12, 3, SamplingParams())]
     return build_step(99, [ScheduledSequence(11, [7, 8], 2, [3]),
                            ScheduledSequence(12, [1, 2, 3], 0, [4, 5], sample=False),
@@ -42,8 +42,8 @@ def test_step_round_trip_keeps_every_field():
         want, have = getattr(batch, name), getattr(got, name)
         np.testing.assert_array_equal(have, want, err_msg=name)
         assert have.dtype == want.dtype, name
-    assert [(s.seq_id, s.prompt_len, s.prefix_ids.tolist()) for s in got.new_sequences] == [(11, 4, [5, 6]),
-                                                                                           (12, 3, [])]
+    assert [(s.seq_id, s.prompt_len, s.prefix_ids.tolist(), s.adapter_id) for s in got.new_sequences] == [
+        (11, 4, [5, 6], 7), (12, 3, [], 0)]
     p = got.new_sequences[0].params
     assert (p.temperature, p.top_p, p.min_p) == (f32(0.7), f32(0.9), f32(0.05))
     assert (p.repetition_penalty, p.presence_penalty, p.frequency_penalty) == (f32(1.1), f32(0.2), f32(0.3))
@@ -73,7 +73,7 @@ def test_empty_step_is_header_and_two_offsets():
 def test_step_bytes_match_the_specification():
     params = SamplingParams(temperature=0.5, top_k=4, top_p=0.75, seed=42, top_logprobs=2, prompt_logprobs=True)
     batch = build_step(7, [ScheduledSequence(5, [1, 2, 3], 0, [9])],
-                       new_sequences=[NewSequence(5, 3, params)], finished=[3])
+                       new_sequences=[NewSequence(5, 3, params, adapter_id=3)], finished=[3])
     want = b"".join([
         struct.pack("<IIQIIIIII", 1, 0, 7, 1, 3, 1, 1, 1, 0),  # STEP header
         struct.pack("<q", 5),  # seq_ids
@@ -84,7 +84,7 @@ def test_step_bytes_match_the_specification():
         struct.pack("<iii4x", 1, 2, 3),  # tokens, padded
         struct.pack("<i4x", 9),  # block_tables, padded
         struct.pack("<q", 3),  # finished
-        struct.pack("<qqiififffffiB7x", 5, 42, 3, 0, 0.5, 4, 0.75, 0.0, 1.0, 0.0, 0.0, 2, 1),  # new sequence
+        struct.pack("<qqiififffffiB3xi", 5, 42, 3, 0, 0.5, 4, 0.75, 0.0, 1.0, 0.0, 0.0, 2, 1, 3),  # new sequence
     ])
     assert bytes(encode_step(batch)) == want
 
@@ -120,6 +120,15 @@ def test_prefix_counts_must_add_up_to_the_header(first, second, words):
     struct.pack_into("<i", buf, records + 64 + 20, second)
     with pytest.raises(StepError, match=words):
         decode_step(buf)
+
+
+def test_a_negative_adapter_id_is_malformed():
+    buf = encode_step(sample_step())
+    records = len(buf) - 8 - 2 * 64
+    struct.pack_into("<i", buf, records + 60, -1)
+    with pytest.raises(StepError, match="adapter_id -1") as info:
+        decode_step(buf)
+    assert info.value.code == ERR_BAD_STEP
 
 
 def test_message_step_id_reads_any_header():

@@ -20,7 +20,7 @@ from lmi_worker.engine.step import (ERR_BAD_STEP, ERR_INTERNAL, ERR_UNKNOWN_SEQU
                                     SamplingParams, StepBatch, StepError, StepOutput)
 from lmi_worker.engine.step_builder import ScheduledSequence, build_step
 from lmi_worker.ipc import PROTOCOL_VERSION
-from lmi_worker.ipc.client import WorkerClient, WorkerError, WorkerTimeout
+from lmi_worker.ipc.client import AdapterError, WorkerClient, WorkerError, WorkerTimeout
 from lmi_worker.ipc.frames import FrameReader
 from lmi_worker.ipc.shared_memory import SharedMemory
 
@@ -222,6 +222,19 @@ def test_many_steps_outnumber_the_socket_buffer_of_doorbells(spin_us):
             out = client.step(decode_step(step_id, seq_ids=range(4), token=step_id), timeout=10)
             assert out.step_id == step_id and out.token_ids.tolist() == [step_id + 1] * 4
         assert client.health()["steps"] == 1500
+
+
+def test_adapter_requests_an_engine_cannot_serve_get_an_adapter_error_and_the_worker_stays_up():
+    with start() as client:
+        with pytest.raises(AdapterError, match="the engine is not loaded"):
+            client.register_adapter(1, "x", "/nowhere", timeout=10)
+        client.load(EngineOptions(model_dir="echo"), timeout=30)
+        # The stand-in engine has no LoRA at all: the failure is reported, never fatal.
+        with pytest.raises(AdapterError, match="AttributeError"):
+            client.register_adapter(1, "x", "/nowhere", timeout=10)
+        with pytest.raises(AdapterError, match="AttributeError"):
+            client.unregister_adapter(1, timeout=10)
+        assert client.step(new_step(1), timeout=10).token_ids.tolist() == [13]
 
 
 def test_shutdown_says_bye_and_exits_zero(worker):
