@@ -1,6 +1,9 @@
 """Writes the seeded PEFT LoRA test adapters for a model, and checkpoints with one merged into the weights.
 
     python3 tests/make_test_adapters.py --model DIR --out DIR [--merged]
+    python3 tests/make_test_adapters.py --model DIR --out DIR --bench N
+
+--bench writes N benchmark adapters instead, bench-0 .. bench-N-1: rank 16 on all seven projections.
 
 The merge is computed here in float64 from the files alone (W + scale * B @ A), apart from the engine's
 loader, so that parity with a merged checkpoint checks the engine's LoRA path.
@@ -66,14 +69,27 @@ def write_test_adapters(out_dir: Path, model_dir: Path, merged: bool = False) ->
     return paths
 
 
+def write_bench_adapters(out_dir: Path, model_dir: Path, count: int) -> Dict[str, Path]:
+    """count adapters of rank 16 over every target module, as the serving benchmark's LoRA scenario uses."""
+    config = ModelConfig.from_dir(model_dir)
+    return {f"bench-{i}": write_random_adapter(Path(out_dir) / f"bench-{i}", config,
+                                               AdapterSpec(16, 32, ATTENTION + MLP, seed=100 + i))
+            for i in range(count)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="the base model directory (Hugging Face layout)")
     parser.add_argument("--out", required=True, help="where to write one directory per adapter")
     parser.add_argument("--merged", action="store_true", help="also write each adapter's merged checkpoint")
+    parser.add_argument("--bench", type=int, metavar="N", help="write N rank-16 benchmark adapters instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for name, path in write_test_adapters(Path(args.out), Path(args.model), args.merged).items():
+    if args.bench is not None:
+        written = write_bench_adapters(Path(args.out), Path(args.model), args.bench)
+    else:
+        written = write_test_adapters(Path(args.out), Path(args.model), args.merged)
+    for name, path in written.items():
         log.info("%s: %s", name, path)
     return 0
 
