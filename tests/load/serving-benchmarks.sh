@@ -180,28 +180,43 @@ scenario_embeddings() {
 
 # Output tokens/s of 16 concurrent streams (128-token prompts, 64 output tokens) naming 0, 1 and 4 distinct LoRA
 # adapters (rank 16, all seven projections, random weights for bench-llama), on one server with LoRA on and
-# max_loras 4; and on a server with LoRA off, the baseline.
+# max_loras 4, and on servers with LoRA off before and after it. The machine's speed drifts over minutes, so the
+# counts run in the order 0 1 4 4 1 0 and the LoRA-off runs bracket them: each figure's median sees the same drift.
 scenario_lora() {
-  local run adapters="$OUT/lora-adapters" model
+  local run adapters="$OUT/lora-adapters" model model_names count half all="bench-0,bench-1,bench-2,bench-3"
   model="$(basename "$MODEL")"
   PYTHONPATH="$ROOT/python-worker" /usr/bin/python3 "$ROOT/python-worker/tests/make_test_adapters.py" \
     --model "$MODEL" --out "$adapters" --bench 4 >&2
+  lora_run() {
+    bench "$1" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos --metrics \
+      --model-name "$2"
+  }
   for run in $(seq 1 "$REPEATS"); do
-    start_server lora-off
-    bench "lora-off-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos
-    bench "lora-off-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
-      --metrics
-    stop_server
-    start_server lora-on --option.enable_lora true --option.max_loras 4 --option.adapters "$adapters"
-    bench "lora-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos \
-      --model-name "bench-0,bench-1,bench-2,bench-3"
-    bench "lora-0-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
-      --metrics --model-name "$model"
-    bench "lora-1-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
-      --metrics --model-name bench-0
-    bench "lora-4-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos \
-      --metrics --model-name "bench-0,bench-1,bench-2,bench-3"
-    stop_server
+    for half in a b; do
+      if [ "$half" = b ]; then
+        start_server lora-on --option.enable_lora true --option.max_loras 4 --option.adapters "$adapters"
+        bench "lora-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
+          --ignore-eos --model-name "$all"
+        for count in 0 1 4 4 1 0; do
+          case "$count" in
+            0) model_names="$model" ;;
+            1) model_names=bench-0 ;;
+            4) model_names="$all" ;;
+          esac
+          if [ -f "$OUT/lora-$count-$run-a.json" ]; then
+            lora_run "lora-$count-$run-b" "$model_names"
+          else
+            lora_run "lora-$count-$run-a" "$model_names"
+          fi
+        done
+        stop_server
+      fi
+      start_server "lora-off-$half"
+      bench "lora-off-warmup-$run-$half" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
+        --ignore-eos
+      lora_run "lora-off-$run-$half" "$model"
+      stop_server
+    done
   done
 }
 

@@ -122,6 +122,14 @@ def embeddings(out: str) -> None:
                   f"| {median(b['mean_batch_ms'] for b in batches):.1f} | {size_counts(batches[0])} | {len(runs)} |")
 
 
+def lora(out: str) -> None:
+    latency_header("distinct adapters of 16 streams")
+    for config, name in (("off", "LoRA off"), ("0", "0 (LoRA on)"), ("1", "1"), ("4", "4")):
+        runs = [only_run(s) for s in load_runs(out, f"lora-{config}-[0-9]*.json")]
+        if runs:
+            print(latency_row(name, runs))
+
+
 def size_counts(batches: dict) -> str:
     """The first run's batches per size range, from the cumulative buckets: only the ranges that held any."""
     parts, below = [], 0
@@ -143,7 +151,8 @@ def main(argv) -> int:
             ("Continuous vs static batching", "static", lambda: static(out)),
             ("Prefix caching", "prefix", lambda: prefix(out)),
             ("Chunked prefill", "chunked", lambda: chunked(out)),
-            ("Text embeddings", "embeddings", lambda: embeddings(out))):
+            ("Text embeddings", "embeddings", lambda: embeddings(out)),
+            ("LoRA adapters", "lora", lambda: lora(out))):
         if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
             table()
