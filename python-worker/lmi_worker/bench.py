@@ -30,6 +30,7 @@ from .engine.engine import LmiDistEngine  # noqa: E402
 from .engine.offline_runner import OfflineRunner  # noqa: E402
 from .engine.options import EngineOptions  # noqa: E402
 from .engine.paged_attention import PagedAttention  # noqa: E402
+from .engine.quant.linear_weight import LinearWeight  # noqa: E402
 from .engine.step import SamplingParams  # noqa: E402
 
 log = logging.getLogger("lmi_worker.bench")
@@ -75,13 +76,26 @@ def sync_device(device: torch.device) -> None:
 def matmul_params(engine: LmiDistEngine) -> int:
     """Parameters a token passes through, leaving out the input embedding table (a lookup)."""
     model = engine.model
-    total = model.lm_head.numel() + model.norm.numel()
+    total = _linear_params(model.lm_head) + model.norm.numel()
     for layer in model.layers:
-        total += sum(t.numel() for t in (layer.input_norm, layer.qkv_proj, layer.o_proj,
-                                          layer.post_attention_norm, layer.gate_up_proj, layer.down_proj))
+        total += layer.input_norm.numel() + layer.post_attention_norm.numel()
+        total += sum(_linear_params(w) for w in (layer.qkv_proj, layer.o_proj, layer.gate_up_proj, layer.down_proj))
         if layer.qkv_bias is not None:
             total += layer.qkv_bias.numel()
     return total
+
+
+def matmul_weight_bytes(engine: LmiDistEngine) -> int:
+    """Bytes of the weights one token's matmuls read, in whatever format they are stored."""
+    model = engine.model
+    total = model.lm_head.nbytes
+    for layer in model.layers:
+        total += sum(w.nbytes for w in (layer.qkv_proj, layer.o_proj, layer.gate_up_proj, layer.down_proj))
+    return total
+
+
+def _linear_params(weight: LinearWeight) -> int:
+    return weight.out_features * weight.in_features
 
 
 def random_prompts_runner(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed: int,
@@ -156,14 +170,16 @@ def run_batch(engine: LmiDistEngine, batch: int, prompt: int, decode: int, seed:
 
 
 class StepSplit:
-    """Wall time spent in the projections and in attention, by timers around the two functions."""
+    """Wall time spent in the projections (lm_head included) and in attention, by timers around them."""
 
-    def __init__(self):
+    def __init__(self, model):
+        self.model = model
         self.linear_s = 0.0
         self.attention_s = 0.0
 
     def __enter__(self) -> "StepSplit":
-        self._linear, self._attention = llama._linear, PagedAttention.__call__
+        self._linear, self._attention = llama._projected, PagedAttention.__call__
+        head = self.model.lm_head.linear
 
         def linear(*args, **kwargs):
             start = time.perf_counter()
@@ -179,11 +195,20 @@ class StepSplit:
             finally:
                 self.attention_s += time.perf_counter() - start
 
-        llama._linear, PagedAttention.__call__ = linear, attention
+        def lm_head(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return head(*args, **kwargs)
+            finally:
+                self.linear_s += time.perf_counter() - start
+
+        llama._projected, PagedAttention.__call__ = linear, attention
+        self.model.lm_head.linear = lm_head  # an instance attribute over the method, until __exit__
         return self
 
     def __exit__(self, *exc) -> None:
-        llama._linear, PagedAttention.__call__ = self._linear, self._attention
+        llama._projected, PagedAttention.__call__ = self._linear, self._attention
+        del self.model.lm_head.linear
 
 
 def main(argv=None) -> int:
@@ -214,8 +239,7 @@ def main(argv=None) -> int:
     peak = matmul_peak_gflops(device)
     bandwidth = memory_read_gbps(device)
     params = matmul_params(engine)
-    itemsize = engine.model.lm_head.element_size()
-    weight_read_ms = params * itemsize / (bandwidth * 1e9) * 1e3
+    weight_read_ms = matmul_weight_bytes(engine) / (bandwidth * 1e9) * 1e3
     flops_per_token = 2 * params
     log.info("device %s, dtype %s, matmul peak %.0f GFLOP/s, memory read %.1f GB/s", device,
              engine.capacity.dtype, peak, bandwidth)
@@ -225,7 +249,7 @@ def main(argv=None) -> int:
     log.info("%6s %12s %8s %12s %8s %10s %9s %9s %10s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
              "ms/step", "fwd ms", "sample ms", "gen t/s")
     for batch in batches:
-        row = run_batch(engine, batch, args.prompt, args.decode, args.seed, StepSplit() if args.split else None,
+        row = run_batch(engine, batch, args.prompt, args.decode, args.seed, StepSplit(engine.model) if args.split else None,
                         args.max_num_batched_tokens)
         row["prefill_fraction_of_peak"] = row["prefill_tokens_per_s"] * flops_per_token / (peak * 1e9)
         row["decode_fraction_of_peak"] = row["decode_tokens_per_s"] * flops_per_token / (peak * 1e9)

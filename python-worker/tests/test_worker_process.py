@@ -38,7 +38,7 @@ class EchoEngine:
 
     capacity = Capacity(num_blocks=64, block_size=16, max_model_len=256, vocab_size=1000, eos_token_ids=(2, 3),
                         bos_token_id=1, dtype="float32", device="cpu", architecture="Echo", num_layers=1,
-                        kv_bytes_per_block=1024)
+                        kv_bytes_per_block=1024, weight_bytes=0, quantization="none")
 
     @classmethod
     def load(cls, options: EngineOptions, progress=None) -> "EchoEngine":

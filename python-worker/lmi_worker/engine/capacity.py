@@ -19,3 +19,5 @@ class Capacity:
     architecture: str
     num_layers: int
     kv_bytes_per_block: int
+    weight_bytes: int  # the weights as stored on the device: embeddings, norms, projections (quantized or not)
+    quantization: str  # how the projections are stored: "none" for the checkpoint's float weights

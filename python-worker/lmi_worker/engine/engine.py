@@ -83,9 +83,11 @@ class LmiDistEngine:
                             vocab_size=config.vocab_size, eos_token_ids=tuple(config.eos_token_ids),
                             bos_token_id=config.bos_token_id, dtype=str(dtype).replace("torch.", ""),
                             device=str(device), architecture=config.architecture,
-                            num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block)
-        log.info("loaded %s (%s, %s): %d KV blocks of %d tokens (%.1f MiB)", config.architecture,
-                 capacity.dtype, capacity.device, num_blocks, options.block_size, num_blocks * per_block / 2**20)
+                            num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block,
+                            weight_bytes=model.weight_bytes, quantization="none")
+        log.info("loaded %s (%s, %s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB)",
+                 config.architecture, capacity.dtype, capacity.device, capacity.weight_bytes / 2**20,
+                 capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20)
         return cls(model, cache, capacity, lora)
 
     def register_adapter(self, adapter_id: int, name: str, path: str) -> LoraAdapter:

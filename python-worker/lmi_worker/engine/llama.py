@@ -13,10 +13,9 @@ from .kv_cache import KvCache
 from .lora.lora_batch import LoraBatch
 from .model_config import ModelConfig
 from .paged_attention import PagedAttention
+from .quant.linear_weight import DenseWeight, LinearWeight
 from .rope import rope_cos_sin, rope_inv_freq
 
-
-MV_MAX_ROWS = 4
 # Adds one layer's LoRA deltas in place: (projection name, its input, its output).
 LoraDelta = Callable[[str, torch.Tensor, torch.Tensor], None]
 
@@ -26,12 +25,12 @@ class DecoderLayer:
     """One transformer block; q/k/v and gate/up are fused into one matmul each."""
 
     input_norm: torch.Tensor
-    qkv_proj: torch.Tensor  # [(H + 2 * KVH) * D, hidden]
+    qkv_proj: LinearWeight  # [(H + 2 * KVH) * D, hidden]
     qkv_bias: Optional[torch.Tensor]  # Qwen2 only
-    o_proj: torch.Tensor
+    o_proj: LinearWeight
     post_attention_norm: torch.Tensor
-    gate_up_proj: torch.Tensor  # [2 * intermediate, hidden]
-    down_proj: torch.Tensor
+    gate_up_proj: LinearWeight  # [2 * intermediate, hidden]
+    down_proj: LinearWeight
 
 
 class LlamaModel:
@@ -47,7 +46,7 @@ class LlamaModel:
         self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
         self.embed_tokens = weights["model.embed_tokens.weight"].to(device)
         self.norm = weights["model.norm.weight"].to(device)
-        self.lm_head = weights["lm_head.weight"].to(device)
+        self.lm_head = DenseWeight(weights["lm_head.weight"].to(device))
         self.dtype = self.embed_tokens.dtype
         use_cpu_kernel = device.type == "cpu" and self.dtype == torch.float32
         self.attention = PagedAttention(self.head_dim ** -0.5, config.sliding_window, use_cpu_kernel,
@@ -63,19 +62,34 @@ class LlamaModel:
         def w(name: str) -> torch.Tensor:
             return weights[p + name].to(self.device)
 
+        def proj(*names: str) -> LinearWeight:
+            parts = [DenseWeight(w(name + ".weight")) for name in names]
+            return parts[0] if len(parts) == 1 else DenseWeight.stack_rows(parts)
+
         qkv_bias = None
         if self.config.attention_bias:
             qkv_bias = torch.cat([w("self_attn.q_proj.bias"), w("self_attn.k_proj.bias"), w("self_attn.v_proj.bias")])
         return DecoderLayer(
             input_norm=w("input_layernorm.weight"),
-            qkv_proj=torch.cat([w("self_attn.q_proj.weight"), w("self_attn.k_proj.weight"),
-                                w("self_attn.v_proj.weight")]),
+            qkv_proj=proj("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"),
             qkv_bias=qkv_bias,
-            o_proj=w("self_attn.o_proj.weight"),
+            o_proj=proj("self_attn.o_proj"),
             post_attention_norm=w("post_attention_layernorm.weight"),
-            gate_up_proj=torch.cat([w("mlp.gate_proj.weight"), w("mlp.up_proj.weight")]),
-            down_proj=w("mlp.down_proj.weight"),
+            gate_up_proj=proj("mlp.gate_proj", "mlp.up_proj"),
+            down_proj=proj("mlp.down_proj"),
         )
+
+    @property
+    def weight_bytes(self) -> int:
+        """The weights' bytes on the device, whatever format each projection is stored in."""
+        total = sum(t.numel() * t.element_size() for t in (self.embed_tokens, self.norm))
+        total += self.lm_head.nbytes if self.lm_head.weight is not self.embed_tokens else 0
+        for layer in self.layers:
+            total += sum(t.numel() * t.element_size() for t in (layer.input_norm, layer.post_attention_norm))
+            total += sum(w.nbytes for w in (layer.qkv_proj, layer.o_proj, layer.gate_up_proj, layer.down_proj))
+            if layer.qkv_bias is not None:
+                total += layer.qkv_bias.numel() * layer.qkv_bias.element_size()
+        return total
 
     def forward(self, input_ids: torch.Tensor, meta: AttentionMetadata, cache: KvCache,
                 logit_rows: torch.Tensor, lora: Optional[LoraBatch] = None) -> torch.Tensor:
@@ -92,7 +106,7 @@ class LlamaModel:
                                     delta)
             h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm), delta)
         h = self._rms_norm(h.index_select(0, logit_rows), self.norm)
-        return _linear(h, self.lm_head).float()
+        return self.lm_head.linear(h).float()
 
     def _attention(self, layer: DecoderLayer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
                    meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor,
@@ -121,20 +135,10 @@ class LlamaModel:
         return weight * xf.to(x.dtype)
 
 
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """x @ weight.T (+ bias). A few CPU rows go through mv, row by row: mv streams the weights at
-    full memory bandwidth where OpenBLAS's GEMM packs them first (measured here: 1.7x faster
-    up to 4 rows, even at 8, GEMM ahead from 16)."""
-    if 0 < x.shape[0] <= MV_MAX_ROWS and x.device.type == "cpu":
-        y = torch.stack([torch.mv(weight, row) for row in x])
-        return y if bias is None else y + bias
-    return F.linear(x, weight, bias)
-
-
-def _projected(x: torch.Tensor, weight: torch.Tensor, projection: str, delta: Optional[LoraDelta],
+def _projected(x: torch.Tensor, weight: LinearWeight, projection: str, delta: Optional[LoraDelta],
                bias: Optional[torch.Tensor] = None) -> torch.Tensor:
     """One fused projection, with the step's LoRA deltas added to its output when it has any."""
-    y = _linear(x, weight, bias)
+    y = weight.linear(x, bias)
     if delta is not None:
         delta(projection, x, y)
     return y

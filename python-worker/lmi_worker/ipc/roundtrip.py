@@ -29,7 +29,8 @@ class NullEngine:
 
     capacity = Capacity(num_blocks=1 << 16, block_size=16, max_model_len=4096, vocab_size=32000,
                         eos_token_ids=(2,), bos_token_id=1, dtype="float32", device="cpu",
-                        architecture="none", num_layers=0, kv_bytes_per_block=0)
+                        architecture="none", num_layers=0, kv_bytes_per_block=0, weight_bytes=0,
+                        quantization="none")
 
     @classmethod
     def load(cls, options: EngineOptions, progress=None) -> "NullEngine":

@@ -50,6 +50,12 @@ public final class ModelJson {
         description.put("status", ready ? "Healthy" : "Unavailable");
         description.put("maxModelLen", model.maxModelLen());
         description.put("created", model.createdEpochSeconds());
+        if (model.memory() != null) {
+            ObjectNode memory = description.putObject("memory");
+            memory.put("weights_bytes", model.memory().weightBytes());
+            memory.put("kv_cache_bytes", model.memory().kvCacheBytes());
+            memory.put("quantization", model.memory().quantization());
+        }
         description.set("config", Json.MAPPER.valueToTree(model.effectiveConfig()));
         return description;
     }

@@ -14,6 +14,7 @@ import ai.lmi.server.metrics.ServerMetrics;
 import ai.lmi.server.metrics.StepPhase;
 import ai.lmi.server.model.InFlightRequests;
 import ai.lmi.server.model.ModelDescription;
+import ai.lmi.server.model.ModelMemory;
 import ai.lmi.server.scheduler.BlockPool;
 import ai.lmi.server.scheduler.KvCacheManager;
 import ai.lmi.server.scheduler.Request;
@@ -72,6 +73,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     private volatile boolean draining;
     private volatile boolean closing;
     private volatile int maxModelLen;
+    /// the current worker's report; null until the first one loaded
+    private volatile ModelMemory memory;
     private volatile long workerPid;
     /// why the loop gave up on its worker; null while it serves or restarts
     private volatile String failure;
@@ -185,7 +188,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     @Override
     public ModelDescription model() {
         return new ModelDescription(settings.modelName(), settings.modelDir().toString(), maxModelLen,
-                settings.createdEpochSeconds(), settings.effectiveConfig());
+                settings.createdEpochSeconds(), settings.effectiveConfig(), memory);
     }
 
     @Override
@@ -278,6 +281,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         workerPid = worker.pid();
         WorkerCapacity capacity = worker.capacity();
         maxModelLen = capacity.maxModelLen();
+        memory = new ModelMemory(capacity.weightBytes(), capacity.kvCacheBytes(), capacity.quantization());
         KvCacheManager kvCache = new KvCacheManager(new BlockPool(capacity.numBlocks()), capacity.blockSize(),
                 settings.enablePrefixCaching());
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),

@@ -17,9 +17,16 @@ public record WorkerCapacity(
         @JsonProperty("device") String device,
         @JsonProperty("architecture") String architecture,
         @JsonProperty("num_layers") int numLayers,
-        @JsonProperty("kv_bytes_per_block") long kvBytesPerBlock) {
+        @JsonProperty("kv_bytes_per_block") long kvBytesPerBlock,
+        @JsonProperty("weight_bytes") long weightBytes,
+        @JsonProperty("quantization") String quantization) {
 
     public WorkerCapacity {
         eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** The bytes the whole KV cache takes on the device. */
+    public long kvCacheBytes() {
+        return numBlocks * kvBytesPerBlock;
     }
 }

@@ -93,8 +93,10 @@ public final class WorkerProcess implements AutoCloseable {
             throw e;
         }
         WorkerCapacity c = worker.capacity;
-        LOG.info("worker {} ({}) loaded {} on {} ({}): {} KV blocks of {} tokens, max_model_len {}", worker.pid(),
-                python, c.architecture(), c.device(), c.dtype(), c.numBlocks(), c.blockSize(), c.maxModelLen());
+        LOG.info("worker {} ({}) loaded {} on {} ({}): weights {} MiB (quantization {}), {} KV blocks of {} tokens "
+                + "({} MiB), max_model_len {}", worker.pid(), python, c.architecture(), c.device(), c.dtype(),
+                c.weightBytes() >> 20, c.quantization(), c.numBlocks(), c.blockSize(), c.kvCacheBytes() >> 20,
+                c.maxModelLen());
         return worker;
     }
 

@@ -51,6 +51,11 @@ class ManagementListenerTest {
 
             HttpResponse<String> described = get(URI.create("http://127.0.0.1:8081/models/tiny-llama"));
             assertEquals(200, described.statusCode(), described.body());
+            JsonNode memory = TestServer.json(described.body()).path("memory");
+            // tiny-llama's 4,194,624 float32 parameters, and the 16 MiB KV cache this server was given
+            assertEquals(4 * 4_194_624, memory.path("weights_bytes").asLong(), described.body());
+            assertEquals(16 << 20, memory.path("kv_cache_bytes").asLong(), described.body());
+            assertEquals("none", memory.path("quantization").asText());
             JsonNode address = TestServer.json(described.body()).path("config").path("management_address");
             assertEquals("http://127.0.0.1:8081", address.path("value").asText());
             assertEquals("default", address.path("source").asText());

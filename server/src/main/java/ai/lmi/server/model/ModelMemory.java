@@ -1,0 +1,10 @@
+package ai.lmi.server.model;
+
+/**
+ * What a generative model's worker holds in device memory, as it reported when it loaded.
+ *
+ * @param weightBytes  the weights as stored: embeddings, norms and projections, quantized or not
+ * @param kvCacheBytes the whole paged KV cache
+ * @param quantization how the projections are stored: {@code none} for the checkpoint's float weights
+ */
+public record ModelMemory(long weightBytes, long kvCacheBytes, String quantization) {}
