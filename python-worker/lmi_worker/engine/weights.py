@@ -191,3 +191,8 @@ def _check_tensors(tensors: Dict[str, torch.Tensor], origin: Dict[str, Path], co
                 f"{origin[name]}: tensor {name!r} has shape {list(tensors[name].shape)}, "
                 f"{config.architecture} with this config.json needs {list(shape)}"
             )
+        if not tensors[name].is_floating_point():
+            raise ValueError(
+                f"{origin[name]}: tensor {name!r} has dtype {tensors[name].dtype}, where a float weight is "
+                f"needed; a quantized checkpoint needs its config.json quantization_config"
+            )
