@@ -28,10 +28,10 @@ static inline __attribute__((always_inline)) __m512 widen(const uint8_t *codes, 
 {
     const __m128i bytes = _mm_maskz_loadu_epi8(m, codes);
     if (format == FORMAT_INT8) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
-    const __m256i b = _mm256_cvtepu8_epi16(bytes);
-    const __m256i sign = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8);
-    const __m256i rest = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x7F)), 7);
-    return _mm512_cvtph_ps(_mm256_or_si256(sign, rest));
+    /* Sign-extended and shifted by 7, the sign lands in bit 15 and a copy of it in bit 14, cleared here:
+     * three operations where masking sign and rest apart takes five (prefill is compute-bound). */
+    const __m256i shifted = _mm256_slli_epi16(_mm256_cvtepi8_epi16(bytes), 7);
+    return _mm512_cvtph_ps(_mm256_and_si256(shifted, _mm256_set1_epi16((short)0xBF80)));
 }
 
 /* Rows [o, o + rb) of y for input rows [t, t + tb): rb <= RB, tb <= TB, constants where inlined. */
