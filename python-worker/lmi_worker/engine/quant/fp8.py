@@ -3,9 +3,10 @@
 Checkpoint layout, as vLLM and compressed-tensors write it: `<prefix>.weight` F8_E4M3 [out, in] (read
 as uint8 codes) and `<prefix>.weight_scale` F32 [] (or [1]), config.json `quantization_config.quant_method`
 "fp8". Compute: torch._scaled_mm where torch has float8 and the GPU FP8 matmuls (compute capability
-8.9+), the activations then quantized per tensor too, as vLLM does; elsewhere each call dequantizes
-tiles of rows and multiplies in float. The dequantized weight is not cached: that would give up the
-4x memory saving that is FP8's point on a CPU, which has no FP8 arithmetic to speed up.
+8.9+), the activations then quantized per tensor too, as vLLM does; on CPU in float32 the C kernel
+of int8 (kernels/weight_only_linear.c), which widens the codes in registers; elsewhere each call
+dequantizes tiles of rows (a lookup in the 256 values times the scale) and multiplies in float. The
+dequantized weight is never cached: that would give up the 4x memory saving that is FP8's point.
 """
 
 from typing import Mapping, Optional, Sequence
@@ -13,6 +14,7 @@ from typing import Mapping, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
+from ..kernels import cpu_kernels
 from . import e4m3
 from .linear_weight import DenseWeight, LinearWeight, StackedWeight
 from .quant_config import QuantConfig
@@ -31,6 +33,8 @@ class Fp8Weight(LinearWeight):
         self.dtype = dtype
         self.table = (e4m3.VALUES.to(codes.device) * self.scale).to(torch.float32)
         self.scaled_mm = _scaled_mm_ready(codes)
+        self.kernel = (cpu_kernels.load_library()
+                       if codes.device.type == "cpu" and dtype == torch.float32 else None)
 
     @classmethod
     def from_dense(cls, dense: DenseWeight) -> "Fp8Weight":
@@ -54,6 +58,9 @@ class Fp8Weight(LinearWeight):
     def linear(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
         if self.scaled_mm:
             return _fp8_matmul(x, self.codes, self.scale, bias)
+        if self.kernel is not None and x.shape[0] > 0:
+            y = cpu_kernels.fp8_linear(self.kernel, x, self.codes, self.scale)
+            return y if bias is None else y + bias
         return tiled_linear(x, self.out_features, self._rows, bias)
 
     def _rows(self, lo: int, hi: int) -> torch.Tensor:
