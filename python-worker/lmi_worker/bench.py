@@ -1,6 +1,6 @@
 """Offline engine benchmark: prefill and decode throughput per batch size, against this machine's peaks.
 
-    python3 -m lmi_worker.bench --model DIR --batch 1,4,16,64 --prompt 128 --decode 64
+    python3 -m lmi_worker.bench --model DIR --batch 1,4,16,64 --prompt 128 --decode 64 [--quantize auto,int8,fp8]
 
 Prints a table on stderr and one JSON summary line on stdout.
 
@@ -225,25 +225,54 @@ def main(argv=None) -> int:
                         help="the server's step budget (option.max_num_batched_tokens), for the end-to-end figure")
     parser.add_argument("--split", action="store_true",
                         help="also time projections and attention inside each decode step (adds a little overhead)")
+    parser.add_argument("--quantize", default="auto",
+                        help="comma-separated option.quantize values to compare in this invocation, each loading "
+                             "the model again; auto: as the checkpoint says (e.g. auto,int8,fp8)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 
     batches = [int(b) for b in args.batch.split(",")]
-    engine = LmiDistEngine.load(EngineOptions(model_dir=args.model, dtype=args.dtype, device=args.device,
-                                              kv_cache_bytes=args.kv_cache_bytes))
+    modes = [None if m == "auto" else m for m in args.quantize.split(",")]
+    runs = []
+    peak = bandwidth = None
+    for mode in modes:
+        engine = LmiDistEngine.load(EngineOptions(model_dir=args.model, dtype=args.dtype, device=args.device,
+                                                  kv_cache_bytes=args.kv_cache_bytes, quantize=mode))
+        needed = max(batches) * -(-(args.prompt + args.decode + 1) // engine.capacity.block_size)
+        if needed > engine.capacity.num_blocks:
+            parser.error(f"--batch {max(batches)} needs {needed} KV blocks, the cache has "
+                         f"{engine.capacity.num_blocks}: raise --kv-cache-bytes")
+        if peak is None:
+            peak = matmul_peak_gflops(engine.model.device)
+            bandwidth = memory_read_gbps(engine.model.device)
+        runs.append(bench_mode(engine, args, batches, peak, bandwidth))
+        del engine
+    for run in runs[1:]:
+        run["ratio_to_first"] = [
+            {key: row[key] / base[key] for key in ("prefill_tokens_per_s", "decode_tokens_per_s",
+                                                    "generation_tokens_per_s")}
+            for row, base in zip(run["results"], runs[0]["results"])]
+        log.info("quantization %s over %s: decode tok/s x %s, prefill tok/s x %s", run["quantization"],
+                 runs[0]["quantization"], " ".join(f"{r['decode_tokens_per_s']:.2f}" for r in run["ratio_to_first"]),
+                 " ".join(f"{r['prefill_tokens_per_s']:.2f}" for r in run["ratio_to_first"]))
+    # The first mode's figures at the top level, as before --quantize (tests/load/summarize.py reads them).
+    summary = {"model": args.model, **runs[0], "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth,
+               "prompt": args.prompt, "decode": args.decode, "max_num_batched_tokens": args.max_num_batched_tokens,
+               "runs": runs}
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+def bench_mode(engine: LmiDistEngine, args, batches: Sequence[int], peak: float, bandwidth: float) -> dict:
+    """Every batch size on one loaded engine; the table on stderr, the figures returned."""
     device = engine.model.device
-    needed = max(batches) * -(-(args.prompt + args.decode + 1) // engine.capacity.block_size)
-    if needed > engine.capacity.num_blocks:
-        parser.error(f"--batch {max(batches)} needs {needed} KV blocks, the cache has "
-                     f"{engine.capacity.num_blocks}: raise --kv-cache-bytes")
-    peak = matmul_peak_gflops(device)
-    bandwidth = memory_read_gbps(device)
     params = matmul_params(engine)
     weight_read_ms = matmul_weight_bytes(engine) / (bandwidth * 1e9) * 1e3
     flops_per_token = 2 * params
-    log.info("device %s, dtype %s, matmul peak %.0f GFLOP/s, memory read %.1f GB/s", device,
-             engine.capacity.dtype, peak, bandwidth)
-    log.info("%.1fM matmul parameters; reading them once takes %.1f ms", params / 1e6, weight_read_ms)
+    log.info("device %s, dtype %s, quantization %s, matmul peak %.0f GFLOP/s, memory read %.1f GB/s", device,
+             engine.capacity.dtype, engine.capacity.quantization, peak, bandwidth)
+    log.info("%.1fM matmul parameters in %.1f MB; reading them once takes %.1f ms; all weights %.1f MB",
+             params / 1e6, matmul_weight_bytes(engine) / 1e6, weight_read_ms, engine.capacity.weight_bytes / 1e6)
     run_batch(engine, 1, min(args.prompt, 16), 2, args.seed)  # warm-up
     rows = []
     log.info("%6s %12s %8s %12s %8s %10s %9s %9s %10s", "batch", "prefill t/s", "% peak", "decode t/s", "% peak",
@@ -263,12 +292,9 @@ def main(argv=None) -> int:
             log.info("%6s decode step split: projections %.1f ms, attention (with K/V writes) %.1f ms, "
                      "other forward ops %.1f ms", "", row["decode_linear_ms"], row["decode_attention_ms"],
                      row["decode_other_forward_ms"])
-    summary = {"model": args.model, "device": str(device), "dtype": engine.capacity.dtype,
-               "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth, "matmul_params": params,
-               "weight_read_ms": weight_read_ms, "prompt": args.prompt, "decode": args.decode,
-               "max_num_batched_tokens": args.max_num_batched_tokens, "results": rows}
-    sys.stdout.write(json.dumps(summary) + "\n")
-    return 0
+    return {"quantization": engine.capacity.quantization, "device": str(device), "dtype": engine.capacity.dtype,
+            "weight_bytes": engine.capacity.weight_bytes, "matmul_weight_bytes": matmul_weight_bytes(engine),
+            "matmul_params": params, "weight_read_ms": weight_read_ms, "results": rows}
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from .lora.lora_batch import LoraBatch
 from .lora.slots import AdapterSlots
 from .model_config import ModelConfig
 from .options import EngineOptions
+from .quant.formats import FORMATS, on_the_fly_methods
+from .quant.quant_config import read_quantization_config, resolve_quantization
 from .prompt_logprobs import prompt_logprobs_for_chunk
 from .sampler import Sampler, SamplerRow
 from .sequence_state import SequenceState
@@ -57,9 +59,11 @@ class LmiDistEngine:
             raise ValueError(f"option.block_size {options.block_size} must be a positive number of tokens")
         if options.max_loras < 0:
             raise ValueError(f"option.max_loras {options.max_loras} must be >= 0 (0 turns LoRA off)")
+        quant = resolve_quantization(options.quantize, config, read_quantization_config(options.model_dir),
+                                     FORMATS, on_the_fly_methods())
         report("weights", 0.0)
-        weights = load_weights(options.model_dir, config, dtype)
-        model = LlamaModel(config, weights, max_model_len, device)
+        weights = load_weights(options.model_dir, config, dtype, quant.prequantized)
+        model = LlamaModel(config, weights, max_model_len, device, quant)
         del weights
         report("weights", 1.0)
         # Allocated before the KV cache, which takes what device memory is left.
@@ -84,7 +88,7 @@ class LmiDistEngine:
                             bos_token_id=config.bos_token_id, dtype=str(dtype).replace("torch.", ""),
                             device=str(device), architecture=config.architecture,
                             num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block,
-                            weight_bytes=model.weight_bytes, quantization="none")
+                            weight_bytes=model.weight_bytes, quantization=quant.method)
         log.info("loaded %s (%s, %s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB)",
                  config.architecture, capacity.dtype, capacity.device, capacity.weight_bytes / 2**20,
                  capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20)

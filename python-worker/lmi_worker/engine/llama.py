@@ -13,7 +13,9 @@ from .kv_cache import KvCache
 from .lora.lora_batch import LoraBatch
 from .model_config import ModelConfig
 from .paged_attention import PagedAttention
+from .quant.formats import load_projection
 from .quant.linear_weight import DenseWeight, LinearWeight
+from .quant.quant_config import QuantConfig
 from .rope import rope_cos_sin, rope_inv_freq
 
 # Adds one layer's LoRA deltas in place: (projection name, its input, its output).
@@ -37,17 +39,18 @@ class LlamaModel:
     """Weights plus the forward; all mutable state lives in the KvCache passed in."""
 
     def __init__(self, config: ModelConfig, weights: Dict[str, torch.Tensor], max_model_len: int,
-                 device: torch.device):
+                 device: torch.device, quant: QuantConfig):
         self.config = config
         self.device = device
+        self.quant = quant
         self.head_dim = config.head_dim
         self.num_heads = config.num_attention_heads
         self.kv_heads = config.num_key_value_heads
-        self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
         self.embed_tokens = weights["model.embed_tokens.weight"].to(device)
+        self.dtype = self.embed_tokens.dtype
+        self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
         self.norm = weights["model.norm.weight"].to(device)
         self.lm_head = DenseWeight(weights["lm_head.weight"].to(device))
-        self.dtype = self.embed_tokens.dtype
         use_cpu_kernel = device.type == "cpu" and self.dtype == torch.float32
         self.attention = PagedAttention(self.head_dim ** -0.5, config.sliding_window, use_cpu_kernel,
                                         threads=len(os.sched_getaffinity(0)))
@@ -63,8 +66,8 @@ class LlamaModel:
             return weights[p + name].to(self.device)
 
         def proj(*names: str) -> LinearWeight:
-            parts = [DenseWeight(w(name + ".weight")) for name in names]
-            return parts[0] if len(parts) == 1 else DenseWeight.stack_rows(parts)
+            parts = [load_projection(weights, p + name, self.quant, self.dtype, self.device) for name in names]
+            return parts[0] if len(parts) == 1 else type(parts[0]).stack_rows(parts)
 
         qkv_bias = None
         if self.config.attention_bias:

@@ -18,3 +18,6 @@ class EngineOptions:
     max_num_seqs: int = 256
     max_loras: int = 0  # LoRA adapters in device memory at once; 0: LoRA off
     max_lora_rank: int = 16  # the largest adapter rank accepted
+    # None: as the checkpoint's config.json quantization_config says (float when absent); int8 or fp8
+    # quantize a float checkpoint at load; see quant/formats.py for every method.
+    quantize: Optional[str] = None

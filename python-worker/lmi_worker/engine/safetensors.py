@@ -7,7 +7,7 @@ import mmap
 import os
 import struct
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Union
+from typing import Collection, Dict, Mapping, Optional, Union
 
 import torch
 
@@ -28,6 +28,9 @@ DTYPES: Dict[str, torch.dtype] = {
     "BOOL": torch.bool,
 }
 _NAMES = {dtype: name for name, dtype in DTYPES.items()}
+# FP8 E4M3 tensors are read as their uint8 codes: torch 1.13 has no float8 dtype (quant/e4m3.py decodes them).
+FP8_E4M3 = "F8_E4M3"
+_BYTE_DTYPES = {FP8_E4M3: torch.uint8}
 
 # The reference implementation refuses headers above 100 MB; a larger value means a corrupt file.
 MAX_HEADER_BYTES = 100_000_000
@@ -78,9 +81,10 @@ def _check_entry(path: Path, name: str, entry, data_len: int):
     where = f"{path}: tensor {name!r}"
     if not isinstance(entry, dict):
         raise ValueError(f"{where}: header entry is not an object")
-    dtype = DTYPES.get(entry.get("dtype"))
+    dtype = DTYPES.get(entry.get("dtype")) or _BYTE_DTYPES.get(entry.get("dtype"))
     if dtype is None:
-        raise ValueError(f"{where}: unsupported dtype {entry.get('dtype')!r}; supported: {', '.join(DTYPES)}")
+        raise ValueError(f"{where}: unsupported dtype {entry.get('dtype')!r}; supported: "
+                         f"{', '.join([*DTYPES, *_BYTE_DTYPES])}")
     shape = entry.get("shape")
     if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
         raise ValueError(f"{where}: shape {shape!r} is not a list of non-negative integers")
@@ -114,9 +118,11 @@ def _view(mapped: mmap.mmap, dtype: torch.dtype, shape, offset: int, nbytes: int
 
 
 def save_safetensors(
-    path: PathLike, tensors: Mapping[str, torch.Tensor], metadata: Optional[Mapping[str, str]] = None
+    path: PathLike, tensors: Mapping[str, torch.Tensor], metadata: Optional[Mapping[str, str]] = None,
+    fp8_names: Collection[str] = (),
 ) -> None:
-    """Writes tensors (CPU, any supported dtype) to a safetensors file."""
+    """Writes tensors (CPU, any supported dtype) to a safetensors file; those in fp8_names are uint8
+    E4M3 codes, written as F8_E4M3."""
     # Widest items first, and a header padded to 8 bytes, keep every tensor aligned to its item size.
     order = sorted(tensors, key=lambda n: (-tensors[n].element_size(), n))
     header: Dict[str, object] = {}
@@ -128,8 +134,11 @@ def save_safetensors(
         if tensor.dtype not in _NAMES:
             raise ValueError(f"{path}: tensor {name!r} has dtype {tensor.dtype}, unsupported by safetensors")
         nbytes = tensor.numel() * tensor.element_size()
+        if name in fp8_names and tensor.dtype != torch.uint8:
+            raise ValueError(f"{path}: tensor {name!r} is to be written as {FP8_E4M3} but is {tensor.dtype}, "
+                             f"not uint8 codes")
         header[name] = {
-            "dtype": _NAMES[tensor.dtype],
+            "dtype": FP8_E4M3 if name in fp8_names else _NAMES[tensor.dtype],
             "shape": list(tensor.shape),
             "data_offsets": [offset, offset + nbytes],
         }

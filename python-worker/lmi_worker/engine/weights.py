@@ -4,7 +4,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
+from typing import Callable, Dict, List, Tuple, Union
 
 import torch
 
@@ -46,11 +46,13 @@ def resolve_dtype(option: str, config: ModelConfig) -> torch.dtype:
 
 
 def load_weights(
-    model_dir: Union[str, os.PathLike], config: ModelConfig, dtype: torch.dtype
+    model_dir: Union[str, os.PathLike], config: ModelConfig, dtype: torch.dtype, prequantized: bool = False
 ) -> Dict[str, torch.Tensor]:
     """Every checkpoint tensor under its checkpoint name, floating-point ones in dtype.
 
     Tensors already in dtype are zero-copy views of the mapped files; the others are cast copies.
+    `prequantized`: the projections are stored in a quantization format, whose loader checks their
+    tensors (no float `*.weight` then) and reads them as stored; their biases are float as usual.
     """
     model_dir = Path(model_dir)
     tensors, origin = _read_checkpoint(model_dir)
@@ -58,12 +60,18 @@ def load_weights(
     if config.tie_word_embeddings and "lm_head.weight" not in tensors and embed in tensors:
         tensors["lm_head.weight"] = tensors[embed]
         origin["lm_head.weight"] = origin[embed]
+    prefixes = tuple(p + "." for p in projection_prefixes(config)) if prequantized else ()
+
+    def format_owned(name: str) -> bool:
+        return name.startswith(prefixes) and not name.endswith(".bias")
+
     # Checked before casting, which can take minutes on a large model.
-    _check_tensors(tensors, origin, config, model_dir)
+    _check_tensors(tensors, origin, config, model_dir, format_owned)
     cast: Dict[int, torch.Tensor] = {}  # by id of the source, so tied tensors stay one tensor
     for name, tensor in tensors.items():
-        # Integer tensors (quantized weights, indices) would be corrupted by a float cast.
-        if tensor.is_floating_point() and tensor.dtype != dtype:
+        # Integer tensors (quantized weights, indices) would be corrupted by a float cast, and a format's
+        # scales keep the precision it stored them in.
+        if tensor.is_floating_point() and tensor.dtype != dtype and not format_owned(name):
             if id(tensor) not in cast:
                 cast[id(tensor)] = tensor.to(dtype)
             tensors[name] = cast[id(tensor)]
@@ -126,6 +134,15 @@ def _check_weight_map(index_path: Path, weight_map: Dict[str, str], origin: Dict
             raise ValueError(f"{index_path}: tensor {name!r} is mapped to {shard!r} but is {found}")
 
 
+PROJECTIONS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+               "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+
+
+def projection_prefixes(config: ModelConfig) -> List[str]:
+    """The checkpoint prefix of every quantizable projection, e.g. model.layers.0.self_attn.q_proj."""
+    return [f"model.layers.{i}.{name}" for i in range(config.num_hidden_layers) for name in PROJECTIONS]
+
+
 def expected_shapes(config: ModelConfig) -> Dict[str, Tuple[int, ...]]:
     """Each tensor the architecture needs, with its shape ([out, in] for linear weights)."""
     hidden, inter = config.hidden_size, config.intermediate_size
@@ -159,9 +176,11 @@ def expected_shapes(config: ModelConfig) -> Dict[str, Tuple[int, ...]]:
 
 
 def _check_tensors(tensors: Dict[str, torch.Tensor], origin: Dict[str, Path], config: ModelConfig,
-                   model_dir: Path) -> None:
+                   model_dir: Path, format_owned: Callable[[str], bool]) -> None:
     files = sorted({p.name for p in origin.values()}) or ["(no tensors)"]
     for name, shape in expected_shapes(config).items():
+        if format_owned(name):
+            continue  # the quantization format's loader checks these
         if name not in tensors:
             raise ValueError(
                 f"{model_dir}: tensor {name!r} needed by {config.architecture} "
@@ -171,4 +190,9 @@ def _check_tensors(tensors: Dict[str, torch.Tensor], origin: Dict[str, Path], co
             raise ValueError(
                 f"{origin[name]}: tensor {name!r} has shape {list(tensors[name].shape)}, "
                 f"{config.architecture} with this config.json needs {list(shape)}"
+            )
+        if not tensors[name].is_floating_point():
+            raise ValueError(
+                f"{origin[name]}: tensor {name!r} has dtype {tensors[name].dtype}, where a float weight is "
+                f"needed; a quantized checkpoint needs its config.json quantization_config"
             )

@@ -43,6 +43,11 @@ public final class ServingConfig {
         return value(ConfigKeys.DTYPE);
     }
 
+    /** {@code option.quantize}; empty: as the checkpoint's {@code quantization_config} says, else float. */
+    public Optional<Quantization> quantize() {
+        return Optional.ofNullable(value(ConfigKeys.QUANTIZE));
+    }
+
     /** {@code option.device}, default {@code auto}. */
     public Device device() {
         return value(ConfigKeys.DEVICE);

@@ -1,5 +1,6 @@
 package ai.lmi.server.engine;
 
+import ai.lmi.server.config.Quantization;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.worker.EngineOptions;
 import ai.lmi.server.worker.WorkerProcess;
@@ -26,6 +27,7 @@ public final class WorkerLauncher {
                 .withStartTimeout(config.workerStartupTimeout());
         EngineOptions options = EngineOptions.forModel(modelDir.toString())
                 .withDtype(config.dtype().configName())
+                .withQuantize(config.quantize().map(Quantization::configName).orElse(null))
                 .withDevice(config.device().configName())
                 .withMaxModelLen(config.maxModelLen().isPresent() ? config.maxModelLen().getAsInt() : null)
                 .withBlockSize(config.blockSize())

@@ -1,5 +1,6 @@
 package ai.lmi.server.worker;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param gpuMemoryUtilization CUDA: share of device memory for weights and KV cache
  * @param maxLoras             LoRA adapter slots, adapters in one batch at most; 0: the model serves none
  * @param maxLoraRank          the largest adapter rank the slots hold
+ * @param quantize             how to store the projections (int8, fp8, gptq, awq); null: as the checkpoint says
  */
 public record EngineOptions(
         @JsonProperty("model_dir") String modelDir,
@@ -23,7 +25,8 @@ public record EngineOptions(
         @JsonProperty("gpu_memory_utilization") double gpuMemoryUtilization,
         @JsonProperty("max_num_seqs") int maxNumSeqs,
         @JsonProperty("max_loras") int maxLoras,
-        @JsonProperty("max_lora_rank") int maxLoraRank) {
+        @JsonProperty("max_lora_rank") int maxLoraRank,
+        @JsonProperty("quantize") @JsonInclude(JsonInclude.Include.NON_NULL) String quantize) {
 
     public EngineOptions {
         Objects.requireNonNull(modelDir, "model_dir");
@@ -55,47 +58,52 @@ public record EngineOptions(
 
     /** The worker's defaults for the model in {@code modelDir}. */
     public static EngineOptions forModel(String modelDir) {
-        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256, 0, 16);
+        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256, 0, 16, null);
     }
 
     public EngineOptions withDtype(String value) {
         return new EngineOptions(modelDir, value, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withDevice(String value) {
         return new EngineOptions(modelDir, dtype, value, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withMaxModelLen(Integer value) {
         return new EngineOptions(modelDir, dtype, device, value, blockSize, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withBlockSize(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, value, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withKvCacheBytes(Long value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, value, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withGpuMemoryUtilization(double value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes, value,
-                maxNumSeqs, maxLoras, maxLoraRank);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize);
     }
 
     public EngineOptions withMaxNumSeqs(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, value, maxLoras, maxLoraRank);
+                gpuMemoryUtilization, value, maxLoras, maxLoraRank, quantize);
+    }
+
+    public EngineOptions withQuantize(String value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, value);
     }
 
     /** LoRA slots for {@code slots} adapters of rank at most {@code maxRank}; 0 slots: no adapters. */
     public EngineOptions withLora(int slots, int maxRank) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, slots, maxRank);
+                gpuMemoryUtilization, maxNumSeqs, slots, maxRank, quantize);
     }
 }

@@ -1,0 +1,57 @@
+"""Parity of a quantized engine with the float model run on its dequantized weights, on the golden prompts."""
+
+import copy
+from typing import List, Tuple
+
+import torch
+
+from forward_probe import blocks_for, forward_logits
+from lmi_worker.engine.engine import LmiDistEngine
+from lmi_worker.engine.offline_runner import OfflineRunner
+from lmi_worker.engine.quant.linear_weight import DenseWeight
+from lmi_worker.engine.step import SamplingParams
+from lmi_worker.engine.step_builder import ScheduledSequence
+
+PROJECTIONS = ("qkv_proj", "o_proj", "gate_up_proj", "down_proj")
+
+
+def dequantized_twin(engine: LmiDistEngine) -> LmiDistEngine:
+    """The same engine with every projection replaced by DenseWeight(w.dequantize()); its own KV cache."""
+    twin = copy.copy(engine)
+    twin.model = copy.copy(engine.model)
+    twin.model.layers = [copy.copy(layer) for layer in engine.model.layers]
+    for layer in twin.model.layers:
+        for name in PROJECTIONS:
+            setattr(layer, name, DenseWeight(getattr(layer, name).dequantize()))
+    twin.cache = copy.deepcopy(engine.cache)
+    twin.states = {}
+    return twin
+
+
+def prompt_logits(engine: LmiDistEngine, prompts: List[List[int]]) -> List[torch.Tensor]:
+    """Every prompt token's logits, all prompts in one ragged prefill."""
+    order = list(range(engine.capacity.num_blocks))
+    seqs = [ScheduledSequence(seq_id=i + 1, tokens=ids, start_pos=0,
+                              block_table=blocks_for(len(ids), engine.capacity.block_size, order))
+            for i, ids in enumerate(prompts)]
+    return forward_logits(engine, seqs)
+
+
+def greedy(engine: LmiDistEngine, cases: List[dict]) -> List[Tuple[List[int], List[float]]]:
+    """Greedy output ids and their logprobs for each golden case, decoded step by step."""
+    runner = OfflineRunner(engine)
+    for i, case in enumerate(cases):
+        runner.add(i, case["prompt_ids"], len(case["output_ids"]), SamplingParams())
+    results = runner.run()
+    return [(results[i].output, results[i].logprobs) for i in range(len(cases))]
+
+
+def max_logit_difference(engine: LmiDistEngine, other: LmiDistEngine, cases: List[dict]) -> float:
+    """The largest |logit difference| of two engines over every prompt token of every case, prefilled all
+    in one ragged step (many rows: the BLAS paths) and each alone (few rows: the decode kernels)."""
+    prompts = [case["prompt_ids"] for case in cases]
+    worst = 0.0
+    for batch in [prompts] + [[p] for p in prompts]:
+        for a, b in zip(prompt_logits(engine, batch), prompt_logits(other, batch)):
+            worst = max(worst, (a - b).abs().max().item())
+    return worst
