@@ -12,8 +12,7 @@ import os
 
 import pytest
 
-from lmi_worker.engine.quant.awq import AwqWeight
-from lmi_worker.engine.quant.gptq import GptqWeight
+from lmi_worker.engine.quant.int4_weight import Int4Weight
 from lmi_worker.engine.safetensors import load_safetensors, save_safetensors
 from make_gptq_awq_models import write_quantized_model
 from quant_parity import PROJECTIONS, cpu_engine, dequantized_twin, greedy, max_logit_difference
@@ -25,7 +24,6 @@ LOGPROB_TOLERANCE = 1e-4
 # of 64 (one group) and 192 (a last partial group), AWQ with two group sizes.
 CHECKPOINTS = [("gptq", 32, False, False), ("gptq", 32, True, False), ("gptq", -1, False, True),
                ("gptq", 128, True, False), ("awq", 32, False, False), ("awq", 64, False, False)]
-WEIGHT_TYPES = {"gptq": GptqWeight, "awq": AwqWeight}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +39,7 @@ def test_logits_and_greedy_tokens_match_the_dequantized_float_model(tiny_llama_d
     assert engine.capacity.quantization == method
     # q/k/v and gate/up share their groups, so each pair fuses into one packed matmul.
     for layer in engine.model.layers:
-        assert all(type(getattr(layer, name)) is WEIGHT_TYPES[method] for name in PROJECTIONS)
+        assert all(type(getattr(layer, name)) is Int4Weight for name in PROJECTIONS)
     twin = dequantized_twin(engine)
     assert max_logit_difference(engine, twin, golden_cases) <= LOGIT_TOLERANCE
     # Guards against comparing a model with itself: the float model's logits differ by far more.

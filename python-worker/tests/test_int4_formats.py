@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from lmi_worker.engine.kernels import cpu_kernels
 from lmi_worker.engine.quant import awq, gptq
 from lmi_worker.engine.quant.int4_packing import AWQ_ORDER, pack_int4, unpack_int4
+from lmi_worker.engine.quant.int4_weight import Int4Weight
 from lmi_worker.engine.quant.linear_weight import StackedWeight
 from make_gptq_awq_models import write_quantized_model
 from lmi_worker.engine.safetensors import load_safetensors
@@ -72,13 +74,13 @@ def random_gptq(out: int, inp: int, groups: int, g_idx: torch.Tensor, seed: int)
             "scales": (torch.rand(groups, out, generator=gen) * 0.1 + 0.01).half(), "g_idx": g_idx.to(torch.int32)}
 
 
-def load_gptq(t: Dict[str, torch.Tensor], out: int, inp: int, **params) -> gptq.GptqWeight:
+def load_gptq(t: Dict[str, torch.Tensor], out: int, inp: int, **params) -> Int4Weight:
     tensors = {"p." + k: v for k, v in t.items()}
     config = Shapes({"quant_method": "gptq", "bits": 4, **params}, {"p.weight": (out, inp)})
     return gptq.load(tensors, "p", config, torch.float32, CPU)
 
 
-def load_awq(t: Dict[str, torch.Tensor], out: int, inp: int, group_size: int) -> awq.AwqWeight:
+def load_awq(t: Dict[str, torch.Tensor], out: int, inp: int, group_size: int) -> Int4Weight:
     tensors = {"p." + k: v for k, v in t.items()}
     config = Shapes({"quant_method": "awq", "bits": 4, "group_size": group_size, "zero_point": True,
                      "version": "gemm"}, {"p.weight": (out, inp)})
@@ -154,25 +156,49 @@ def test_linear_computes_with_the_dequantized_weight():
 def test_stack_rows_fuses_parts_that_share_their_groups_and_stacks_the_others():
     parts = [load_gptq(random_gptq(out, 64, 2, torch.arange(64) // 32, seed=out), out, 64, group_size=32)
              for out in (64, 32, 32)]
-    fused = gptq.GptqWeight.stack_rows(parts)
-    assert isinstance(fused, gptq.GptqWeight)
+    fused = Int4Weight.stack_rows(parts)
+    assert isinstance(fused, Int4Weight)
     assert torch.equal(fused.dequantize(), torch.cat([p.dequantize() for p in parts]))
     assert fused.nbytes == sum(p.nbytes for p in parts)
     g_idx = torch.randperm(64, generator=torch.Generator().manual_seed(8)) // 32
     other = load_gptq(random_gptq(32, 64, 2, g_idx, seed=9), 32, 64, group_size=32, desc_act=True)
-    mixed = gptq.GptqWeight.stack_rows(parts[:2] + [other])
+    mixed = Int4Weight.stack_rows(parts[:2] + [other])
     assert isinstance(mixed, StackedWeight)
     assert torch.equal(mixed.dequantize(), torch.cat([parts[0].dequantize(), parts[1].dequantize(),
                                                       other.dequantize()]))
 
 
-def test_nbytes_counts_the_packed_values_zeros_scales_and_group_map():
+def test_nbytes_counts_the_packed_values_zeros_scales_and_row_order():
     out, inp = 64, 192
-    trivial = load_gptq(random_gptq(out, inp, 6, torch.arange(inp) // 32, seed=10), out, inp, group_size=32)
-    # 4 bits per weight, then float32 zeros and scales per (group, output); no g_idx for in-order groups.
-    assert trivial.nbytes == out * inp // 2 + 2 * 6 * out * 4
+    in_order = load_gptq(random_gptq(out, inp, 6, torch.arange(inp) // 32, seed=10), out, inp, group_size=32)
+    # 4 bits per weight, then float32 zeros and scales per (group, output); no row order for in-order groups.
+    assert in_order.nbytes == out * inp // 2 + 2 * 6 * out * 4
     ragged = load_gptq(random_gptq(out, inp, 2, torch.arange(inp) // 128, seed=11), out, inp, group_size=128)
-    assert ragged.nbytes == out * inp // 2 + 2 * 2 * out * 4 + inp * 8
+    assert ragged.nbytes == out * inp // 2 + 2 * 2 * out * 4
+    g_idx = torch.randperm(inp, generator=torch.Generator().manual_seed(12)) // 32
+    act_order = load_gptq(random_gptq(out, inp, 6, g_idx, seed=13), out, inp, group_size=32, desc_act=True)
+    assert act_order.nbytes == out * inp // 2 + 2 * 6 * out * 4 + inp * 8
+
+
+@pytest.mark.parametrize("out,inp,group_size,desc_act", [(40, 64, 32, False), (64, 192, 128, False),
+                                                         (48, 96, 32, True), (24, 64, -1, False)])
+def test_linear_matches_the_dequantized_weight_for_every_row_count(out, inp, group_size, desc_act):
+    # 1 to 16 rows go through the C kernel (4 rows at a time, then the rest), more through BLAS tiles;
+    # out 40 and 24 leave lanes of the last 16 columns masked, 192 / 128 a partial last group.
+    size = inp if group_size == -1 else group_size
+    g_idx = torch.arange(inp) // size
+    if desc_act:
+        g_idx = g_idx[torch.randperm(inp, generator=torch.Generator().manual_seed(14))]
+    t = random_gptq(out, inp, -(-inp // size), g_idx, seed=out)
+    weight = load_gptq(t, out, inp, group_size=group_size, desc_act=desc_act)
+    assert (weight.kernel is not None) == (cpu_kernels.load_library() is not None)
+    dense = weight.dequantize().double()
+    np.testing.assert_allclose(dense.numpy(), reference_gptq(t, inp), rtol=0, atol=1e-6)
+    gen = torch.Generator().manual_seed(15)
+    for rows in (1, 2, 3, 4, 5, 7, 16, 17, 33):
+        x = torch.randn(rows, inp, generator=gen)
+        torch.testing.assert_close(weight.linear(x).double(), x.double() @ dense.t(), rtol=1e-4, atol=1e-4,
+                                   msg=f"{rows} rows")
 
 
 @pytest.mark.parametrize("method,group_size,desc_act", [("gptq", 32, False), ("gptq", 32, True),
@@ -215,11 +241,13 @@ def test_gptq_loader_names_the_tensor_or_field_it_cannot_use():
         load_gptq(t, 64, 64, group_size=-1)
     with pytest.raises(ValueError, match=r"'p.scales' has shape \[2, 32\].*\[2, 64\]"):
         load_gptq(dict(t, scales=t["scales"][:, :32]), 64, 64, group_size=32)
-    with pytest.raises(ValueError, match=r"'p.g_idx' has groups \[0, 5\]"):
+    with pytest.raises(ValueError, match=r"'p.g_idx' does not give each of the 2 groups 32 rows"):
         load_gptq(dict(t, g_idx=torch.arange(64, dtype=torch.int32) // 11), 64, 64, group_size=32)
     without_g_idx = {k: v for k, v in t.items() if k != "g_idx"}
     with pytest.raises(ValueError, match=r"'p.g_idx'.*missing"):
         load_gptq(without_g_idx, 64, 64, group_size=32, desc_act=True)
+    with pytest.raises(ValueError, match="group_size 12 must be a multiple of 8"):
+        load_gptq(t, 64, 64, group_size=12)
     with pytest.raises(ValueError, match="bits 8"):
         load_gptq(t, 64, 64, group_size=32, bits=8)
     with pytest.raises(ValueError, match="checkpoint_format 'gptq_v2'"):

@@ -1,86 +1,97 @@
-"""The part GPTQ and AWQ share: 4-bit values with a zero point and a scale per (group of input rows, output).
+"""The 4-bit weight GPTQ and AWQ checkpoints load into: values packed 8 input rows per int32, a zero point
+and a scale per (group of input rows, output).
 
-W[o, i] = (q[i, o] - zero[g(i), o]) * scale[g(i), o]. The packed values stay packed in memory and are
-unpacked and dequantized on every call of `linear`: a cached dense copy would take 8 times the
-bytes (float32) and give up the reason for loading a 4-bit checkpoint. Zero points are unpacked at
-load into the compute dtype: [groups, out] is 1/group_size of the weight, and it saves a pass per call.
+W[o, i] = (q[i, o] - zero[g(i), o]) * scale[g(i), o]. Both formats are stored in one layout, GPTQ's
+(qweight [in/8, out]) with each group's rows contiguous: AWQ's column-packed values are repacked at
+load, and GPTQ act-order rows are permuted at load so that their groups are contiguous, `perm` then
+giving the input row each stored row holds (x is permuted to match). The values stay packed in memory:
+decode-sized matmuls go through a C kernel reading half a byte per weight; larger ones dequantize a
+tile of outputs at a time for BLAS. A cached dense copy would take 8 times the bytes (float32) and
+give up the reason for loading a 4-bit checkpoint.
 """
 
-import abc
 from typing import Optional, Sequence
 
 import torch
 
+from ..kernels import cpu_kernels
+from .int4_packing import unpack_int4
 from .linear_weight import LinearWeight, StackedWeight
+from .tiled_linear import tiled_linear
+
+# Above this many rows BLAS on a dequantized tile beats the kernel's plain FMAs, as for int8.
+KERNEL_MAX_ROWS = 16
 
 
 class Int4Weight(LinearWeight):
-    """Packed 4-bit values `qweight`, and zeros/scales [groups, out] in the compute dtype.
+    """qweight int32 [in/8, out]; zeros and scales [groups, out] in the compute dtype; stored row i in group
+    i // group_size; perm (int64 [in]) None when stored rows are the input rows in order."""
 
-    `g_idx` [in] (int64) gives each input row's group; None when row i is in group i // group_size and
-    every group is full, which lets dequantization broadcast instead of gathering.
-    """
-
-    def __init__(self, qweight: torch.Tensor, zeros: torch.Tensor, scales: torch.Tensor,
-                 g_idx: Optional[torch.Tensor], group_size: int, in_features: int):
-        self.qweight = qweight
-        self.zeros = zeros
-        self.scales = scales
-        self.g_idx = g_idx
+    def __init__(self, qweight: torch.Tensor, zeros: torch.Tensor, scales: torch.Tensor, group_size: int,
+                 perm: Optional[torch.Tensor] = None):
+        self.qweight = qweight.contiguous()
+        self.zeros = zeros.contiguous()
+        self.scales = scales.contiguous()
         self.group_size = group_size
-        self._in_features = in_features
-
-    @abc.abstractmethod
-    def unpacked(self) -> torch.Tensor:
-        """The 4-bit values as int32 [in, out]."""
+        self.perm = perm
+        self.kernel = (cpu_kernels.load_library()
+                       if qweight.device.type == "cpu" and scales.dtype == torch.float32 else None)
 
     @property
     def out_features(self) -> int:
-        return self.scales.shape[1]
+        return self.qweight.shape[1]
 
     @property
     def in_features(self) -> int:
-        return self._in_features
+        return self.qweight.shape[0] * 8
 
     @property
     def nbytes(self) -> int:
-        stored = [self.qweight, self.zeros, self.scales] + ([self.g_idx] if self.g_idx is not None else [])
+        stored = [self.qweight, self.zeros, self.scales] + ([self.perm] if self.perm is not None else [])
         return sum(t.numel() * t.element_size() for t in stored)
 
-    def dequantized_in_out(self) -> torch.Tensor:
-        """W^T [in, out] in the compute dtype."""
-        q = self.unpacked().to(self.scales.dtype)
-        if self.g_idx is None:
-            groups, out = self.scales.shape
-            q = q.view(groups, self.group_size, out)
-            return ((q - self.zeros[:, None, :]) * self.scales[:, None, :]).view(-1, out)
-        return (q - self.zeros.index_select(0, self.g_idx)) * self.scales.index_select(0, self.g_idx)
-
     def linear(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-        y = x @ self.dequantized_in_out()
-        return y if bias is None else y + bias
+        if self.perm is not None:
+            x = x.index_select(1, self.perm)
+        if self.kernel is not None and 0 < x.shape[0] <= KERNEL_MAX_ROWS and x.dtype == torch.float32:
+            y = cpu_kernels.int4_linear(self.kernel, x, self.qweight, self.zeros, self.scales, self.group_size)
+            return y if bias is None else y + bias
+        return tiled_linear(x, self.out_features, self._rows, bias)
+
+    def _rows(self, lo: int, hi: int) -> torch.Tensor:
+        """Dequantized W rows [lo, hi) over the stored input order: [hi - lo, in]."""
+        q = unpack_int4(self.qweight[:, lo:hi], dim=0).to(self.scales.dtype)  # [in, hi - lo]
+        zeros, scales = self.zeros[:, lo:hi], self.scales[:, lo:hi]
+        if self.in_features % self.group_size == 0:
+            groups = self.in_features // self.group_size
+            w = (q.view(groups, self.group_size, -1) - zeros[:, None]) * scales[:, None]
+            return w.view(self.in_features, -1).t()
+        # A last partial group: each row's zero and scale spelled out.
+        g = torch.arange(self.in_features, device=q.device) // self.group_size
+        return ((q - zeros.index_select(0, g)) * scales.index_select(0, g)).t()
 
     def dequantize(self) -> torch.Tensor:
-        return self.dequantized_in_out().t().contiguous()
+        w = self._rows(0, self.out_features)
+        if self.perm is not None:
+            w = w.index_select(1, torch.argsort(self.perm))
+        return w.contiguous()
 
     @classmethod
     def stack_rows(cls, parts: Sequence[LinearWeight]) -> LinearWeight:
-        # Parts fuse when one group map covers them all: q/k/v (and gate/up) read the same input.
+        # Parts fuse when they share a group layout: q/k/v (and gate/up) read the same input.
         first = parts[0]
-        if all(type(p) is cls and _same_groups(first, p) for p in parts):
-            # Both layouts put the output axis on dim 1 of qweight (packed or not), zeros and scales.
-            return cls(torch.cat([p.qweight for p in parts], dim=1), torch.cat([p.zeros for p in parts], dim=1),
-                       torch.cat([p.scales for p in parts], dim=1), first.g_idx, first.group_size,
-                       first.in_features)
+        if all(isinstance(p, Int4Weight) and _same_layout(first, p) for p in parts):
+            return Int4Weight(torch.cat([p.qweight for p in parts], dim=1), torch.cat([p.zeros for p in parts], dim=1),
+                              torch.cat([p.scales for p in parts], dim=1), first.group_size, first.perm)
         return StackedWeight(parts)
 
 
-def _same_groups(a: Int4Weight, b: Int4Weight) -> bool:
+def _same_layout(a: Int4Weight, b: Int4Weight) -> bool:
     if a.in_features != b.in_features or a.group_size != b.group_size:
         return False
-    if a.g_idx is None or b.g_idx is None:
-        return a.g_idx is None and b.g_idx is None
-    return torch.equal(a.g_idx, b.g_idx)
+    if a.perm is None or b.perm is None:
+        return a.perm is None and b.perm is None
+    return torch.equal(a.perm, b.perm)
 
 
 def group_count(in_features: int, group_size: int) -> int:
