@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define TB 4 /* input rows sharing each unpacked weight vector */
+#define PF 16 /* qweight rows prefetched ahead */
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -33,6 +34,9 @@ static inline __attribute__((always_inline)) void tile(const float *restrict x, 
             xsum[b] = 0.f;
         }
         for (int64_t i = lo; i < hi; i += 8) {
+            /* A task walks down one 64-byte column of qweight, a row (out * 4 bytes) apart: a stride the
+             * hardware prefetcher does not follow across pages, so fetch PF rows ahead. */
+            if (i + 8 * PF < in) _mm_prefetch((const char *)(qw + (i / 8 + PF) * out + o), _MM_HINT_T0);
             const __m512i w = _mm512_maskz_loadu_epi32(m, qw + (i / 8) * out + o);
             for (int j = 0; j < 8; j++) {
                 const __m512 v = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(w, 4 * j), nibble));
