@@ -1,6 +1,6 @@
 """Offline engine benchmark: prefill and decode throughput per batch size, against this machine's peaks.
 
-    python3 -m lmi_worker.bench --model DIR --batch 1,4,16,64 --prompt 128 --decode 64 [--quantize auto,int8,fp8]
+    python3 -m lmi_worker.bench --model DIR[,DIR] --batch 1,4,16,64 --prompt 128 --decode 64 [--quantize auto,int8,fp8]
 
 Prints a table on stderr and one JSON summary line on stdout.
 
@@ -213,7 +213,9 @@ class StepSplit:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lmi_worker.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="model directory (Hugging Face layout)")
+    parser.add_argument("--model", required=True,
+                        help="model directory (Hugging Face layout); several, comma-separated, to compare "
+                             "checkpoints (e.g. float and GPTQ) in one invocation, each with every --quantize mode")
     parser.add_argument("--batch", default="1,4,16,64", help="comma-separated batch sizes")
     parser.add_argument("--prompt", type=int, default=128, help="prompt tokens per sequence")
     parser.add_argument("--decode", type=int, default=64, help="decode steps per batch size")
@@ -235,8 +237,8 @@ def main(argv=None) -> int:
     modes = [None if m == "auto" else m for m in args.quantize.split(",")]
     runs = []
     peak = bandwidth = None
-    for mode in modes:
-        engine = LmiDistEngine.load(EngineOptions(model_dir=args.model, dtype=args.dtype, device=args.device,
+    for model_dir, mode in [(m, q) for m in args.model.split(",") for q in modes]:
+        engine = LmiDistEngine.load(EngineOptions(model_dir=model_dir, dtype=args.dtype, device=args.device,
                                                   kv_cache_bytes=args.kv_cache_bytes, quantize=mode))
         needed = max(batches) * -(-(args.prompt + args.decode + 1) // engine.capacity.block_size)
         if needed > engine.capacity.num_blocks:
@@ -245,7 +247,7 @@ def main(argv=None) -> int:
         if peak is None:
             peak = matmul_peak_gflops(engine.model.device)
             bandwidth = memory_read_gbps(engine.model.device)
-        runs.append(bench_mode(engine, args, batches, peak, bandwidth))
+        runs.append({"model": model_dir, **bench_mode(engine, args, batches, peak, bandwidth)})
         del engine
     for run in runs[1:]:
         run["ratio_to_first"] = [
@@ -256,7 +258,7 @@ def main(argv=None) -> int:
                  runs[0]["quantization"], " ".join(f"{r['decode_tokens_per_s']:.2f}" for r in run["ratio_to_first"]),
                  " ".join(f"{r['prefill_tokens_per_s']:.2f}" for r in run["ratio_to_first"]))
     # The first mode's figures at the top level, as before --quantize (tests/load/summarize.py reads them).
-    summary = {"model": args.model, **runs[0], "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth,
+    summary = {**runs[0], "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth,
                "prompt": args.prompt, "decode": args.decode, "max_num_batched_tokens": args.max_num_batched_tokens,
                "runs": runs}
     sys.stdout.write(json.dumps(summary) + "\n")

@@ -1,5 +1,6 @@
 """Shared fixtures: where the test models live, and how to see what a process has mapped."""
 
+import json
 import os
 from pathlib import Path
 from typing import Callable, List, Tuple
@@ -21,6 +22,12 @@ def tiny_llama_dir(testdata_dir: Path) -> Path:
     if not (path / "config.json").is_file():
         pytest.fail(f"test model not found at {path} (set LMI_TESTDATA to the shared testdata folder)")
     return path
+
+
+@pytest.fixture(scope="session")
+def golden_cases(tiny_llama_dir: Path) -> List[dict]:
+    """tiny-llama's golden prompts and llama.cpp's greedy outputs for them (golden.json)."""
+    return json.loads((tiny_llama_dir / "golden.json").read_text())["cases"]
 
 
 @pytest.fixture(scope="session")

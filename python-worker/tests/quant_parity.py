@@ -1,18 +1,25 @@
 """Parity of a quantized engine with the float model run on its dequantized weights, on the golden prompts."""
 
 import copy
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 
 from forward_probe import blocks_for, forward_logits
 from lmi_worker.engine.engine import LmiDistEngine
 from lmi_worker.engine.offline_runner import OfflineRunner
+from lmi_worker.engine.options import EngineOptions
 from lmi_worker.engine.quant.linear_weight import DenseWeight
 from lmi_worker.engine.step import SamplingParams
 from lmi_worker.engine.step_builder import ScheduledSequence
 
 PROJECTIONS = ("qkv_proj", "o_proj", "gate_up_proj", "down_proj")
+
+
+def cpu_engine(model_dir, quantize: Optional[str] = None) -> LmiDistEngine:
+    """A CPU engine for a test model with a small KV cache; quantize: option.quantize."""
+    return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), device="cpu", kv_cache_bytes=64 << 20,
+                                            quantize=quantize))
 
 
 def dequantized_twin(engine: LmiDistEngine) -> LmiDistEngine:

@@ -8,27 +8,14 @@ difference over the greedy decodes 9.5e-6 int8, 7.6e-6 fp8. 1e-4 leaves ~5x marg
 is far below what a wrong code, scale or row order does.
 """
 
-import json
 
 import pytest
 
-from lmi_worker.engine.engine import LmiDistEngine
-from lmi_worker.engine.options import EngineOptions
 from make_quantized_models import write_quantized_model
-from quant_parity import dequantized_twin, greedy, max_logit_difference
+from quant_parity import cpu_engine, dequantized_twin, greedy, max_logit_difference
 
 LOGIT_TOLERANCE = 1e-4
 LOGPROB_TOLERANCE = 1e-4
-
-
-@pytest.fixture(scope="module")
-def cases(tiny_llama_dir):
-    return json.loads((tiny_llama_dir / "golden.json").read_text())["cases"]
-
-
-def _engine(model_dir, quantize=None) -> LmiDistEngine:
-    return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), device="cpu", kv_cache_bytes=64 << 20,
-                                            quantize=quantize))
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +23,19 @@ def engines(tiny_llama_dir, tmp_path_factory):
     """Per mode, the engine: on-the-fly from the float checkpoint, and loaded pre-quantized."""
     out = {}
     for method in ("int8", "fp8"):
-        out[method] = _engine(tiny_llama_dir, method)
-        out[method + "-checkpoint"] = _engine(write_quantized_model(tiny_llama_dir, tmp_path_factory.mktemp(method),
-                                                                    method))
+        out[method] = cpu_engine(tiny_llama_dir, method)
+        out[method + "-checkpoint"] = cpu_engine(write_quantized_model(tiny_llama_dir,
+                                                                       tmp_path_factory.mktemp(method), method))
     return out
 
 
 @pytest.mark.parametrize("mode", ["int8", "int8-checkpoint", "fp8", "fp8-checkpoint"])
-def test_logits_and_greedy_tokens_match_the_dequantized_float_model(engines, cases, mode):
+def test_logits_and_greedy_tokens_match_the_dequantized_float_model(engines, golden_cases, mode):
     engine = engines[mode]
     assert engine.capacity.quantization == mode.split("-")[0]
     twin = dequantized_twin(engine)
-    assert max_logit_difference(engine, twin, cases) <= LOGIT_TOLERANCE
-    got, want = greedy(engine, cases), greedy(twin, cases)
+    assert max_logit_difference(engine, twin, golden_cases) <= LOGIT_TOLERANCE
+    got, want = greedy(engine, golden_cases), greedy(twin, golden_cases)
     for i, ((ids, logprobs), (want_ids, want_logprobs)) in enumerate(zip(got, want)):
         assert ids == want_ids, f"case {i}"
         assert max(abs(a - b) for a, b in zip(logprobs, want_logprobs)) <= LOGPROB_TOLERANCE, f"case {i}"
@@ -63,8 +50,8 @@ def test_quantizing_at_load_gives_the_checkpoint_script_s_codes_and_scales(engin
             assert (a.dequantize() - b.dequantize()).abs().max().item() <= 1e-6 * a.dequantize().abs().max().item()
 
 
-def test_quantization_changes_the_model(engines, tiny_llama_dir, cases):
+def test_quantization_changes_the_model(engines, tiny_llama_dir, golden_cases):
     # Guards the parity test against comparing a model with itself: the float logits differ by far more.
-    float_engine = _engine(tiny_llama_dir)
+    float_engine = cpu_engine(tiny_llama_dir)
     for method in ("int8", "fp8"):
-        assert max_logit_difference(engines[method], float_engine, cases) > 100 * LOGIT_TOLERANCE
+        assert max_logit_difference(engines[method], float_engine, golden_cases) > 100 * LOGIT_TOLERANCE

@@ -15,7 +15,8 @@ import torch
 log = logging.getLogger(__name__)
 
 # One library from all sources: one build, one load, one cache entry per CPU.
-SOURCES = [Path(__file__).with_name(name) for name in ("paged_decode_attention.c", "weight_only_linear.c")]
+SOURCES = [Path(__file__).with_name(name)
+           for name in ("paged_decode_attention.c", "weight_only_linear.c", "int4_linear.c")]
 # Every CPU this process may run on, as the attention kernel uses: torch counts physical cores only, and
 # the weight-only matmuls gain from the second hyperthread (measured: 31 against 25 GB/s on a 100000-row weight).
 THREADS = len(os.sched_getaffinity(0))
@@ -61,6 +62,9 @@ def load_library() -> Optional[ctypes.CDLL]:
     for fn in (library.int8_linear, library.fp8_linear):
         fn.restype = None
         fn.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 4 + [ctypes.c_void_p]
+    fn = library.int4_linear
+    fn.restype = None
+    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 5 + [ctypes.c_void_p]
     log.info("CPU kernels loaded from %s", target)
     return library
 
@@ -97,4 +101,15 @@ def _weight_only(fn, x: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) 
     out = torch.empty(x.shape[0], codes.shape[0], dtype=torch.float32)
     fn(x.data_ptr(), codes.data_ptr(), scale.data_ptr(), x.shape[0], codes.shape[1], codes.shape[0], THREADS,
        out.data_ptr())
+    return out
+
+
+def int4_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, zeros: torch.Tensor,
+                scales: torch.Tensor, group_size: int) -> torch.Tensor:
+    """x [T, in] float32 @ W^T, W[o, i] = (q[i, o] - zeros[g, o]) * scales[g, o] with g = i // group_size and
+    q packed 8 input rows per int32 (qweight [in / 8, out]); zeros/scales [groups, out] float32."""
+    x = x.contiguous()
+    out = torch.empty(x.shape[0], qweight.shape[1], dtype=torch.float32)
+    library.int4_linear(x.data_ptr(), qweight.data_ptr(), zeros.data_ptr(), scales.data_ptr(), x.shape[0],
+                        x.shape[1], qweight.shape[1], group_size, THREADS, out.data_ptr())
     return out

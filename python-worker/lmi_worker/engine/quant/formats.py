@@ -10,7 +10,7 @@ from typing import Callable, Dict, Mapping, Optional
 
 import torch
 
-from . import fp8, int8
+from . import awq, fp8, gptq, int8
 from .linear_weight import DenseWeight, LinearWeight
 from .quant_config import NONE, QuantConfig
 
@@ -29,6 +29,8 @@ class QuantFormat:
 FORMATS: Dict[str, QuantFormat] = {
     int8.METHOD: QuantFormat(int8.load, int8.quantize),
     fp8.METHOD: QuantFormat(fp8.load, fp8.quantize),
+    gptq.METHOD: QuantFormat(gptq.load, None),
+    awq.METHOD: QuantFormat(awq.load, None),
 }
 
 
