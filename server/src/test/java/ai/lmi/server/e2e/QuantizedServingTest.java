@@ -7,6 +7,8 @@ import ai.lmi.server.worker.PythonFinder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,8 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Quantized weights served by the real worker: {@code option.quantize} quantizes a float checkpoint at load, a
- * pre-quantized checkpoint (written by python-worker/tests/make_quantized_models.py) is recognised by its
- * {@code quantization_config}, both answer alike, and the management API reports the weight and KV bytes.
+ * pre-quantized checkpoint (int8 and fp8 written by python-worker/tests/make_quantized_models.py, GPTQ and AWQ
+ * by make_gptq_awq_models.py) is recognised by its {@code quantization_config}, quantized at load and
+ * pre-quantized answer alike, and the management API reports the weight and KV bytes.
  */
 class QuantizedServingTest {
     private static final String PROMPT = "The history of the city begins with a small settlement by the river";
@@ -33,12 +36,8 @@ class QuantizedServingTest {
     @ValueSource(strings = {"int8", "fp8"})
     void quantizedAtLoadAndPreQuantizedAnswerAlikeAndReportTheirBytes(String method) throws Exception {
         Path checkpoint = dir.resolve(method);
-        Process make = new ProcessBuilder(PythonFinder.find(null, System.getenv()), TestServer.pythonWorker()
-                .resolve("tests/make_quantized_models.py").toString(), "--model", TestServer.tinyLlama().toString(),
-                "--out", checkpoint.toString(), "--method", method).redirectErrorStream(true).start();
-        String log = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(120, TimeUnit.SECONDS), "make_quantized_models.py did not finish");
-        assertEquals(0, make.exitValue(), log);
+        run("tests/make_quantized_models.py", "--model", TestServer.tinyLlama().toString(), "--out",
+                checkpoint.toString(), "--method", method);
 
         JsonNode preQuantized;
         try (TestServer server = TestServer.start(checkpoint, "--option.kv_cache_bytes", "16m")) {
@@ -56,6 +55,22 @@ class QuantizedServingTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gptq", "awq"})
+    void aFourBitCheckpointIsServedAsItsQuantizationConfigSays(String method) throws Exception {
+        Path checkpoint = dir.resolve(method);
+        run("tests/make_gptq_awq_models.py", "--model", TestServer.tinyLlama().toString(), "--out",
+                checkpoint.toString(), "--method", method, "--group-size", "32"); // tiny-llama's rows are 64 wide
+        try (TestServer server = TestServer.start(checkpoint, "--option.kv_cache_bytes", "16m")) {
+            JsonNode memory = memory(server, method);
+            assertEquals(method, memory.path("quantization").asText());
+            // Half a byte per projection weight, plus each group's scales and zero points: under a byte each.
+            long saved = FLOAT_BYTES - memory.path("weights_bytes").asLong();
+            assertTrue(saved > 3 * PROJECTION_PARAMS, "saved " + saved + " bytes");
+            assertEquals(16, completion(server).at("/usage/completion_tokens").asInt());
+        }
+    }
+
     @Test
     void aFloatModelReportsNoQuantization() {
         try (TestServer server = TestServer.start(TestServer.tinyLlama(), "--option.kv_cache_bytes", "16m")) {
@@ -63,6 +78,17 @@ class QuantizedServingTest {
             assertEquals("none", memory.path("quantization").asText());
             assertEquals(FLOAT_BYTES, memory.path("weights_bytes").asLong());
         }
+    }
+
+    /** Runs one of python-worker's scripts to its end. */
+    private static void run(String script, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(PythonFinder.find(null, System.getenv()),
+                TestServer.pythonWorker().resolve(script).toString()));
+        command.addAll(List.of(args));
+        Process make = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String log = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(make.waitFor(120, TimeUnit.SECONDS), script + " did not finish");
+        assertEquals(0, make.exitValue(), log);
     }
 
     /**
