@@ -5,6 +5,7 @@ import ai.lmi.server.adapter.AdapterConfig;
 import ai.lmi.server.adapter.AdapterConflictException;
 import ai.lmi.server.adapter.AdapterException;
 import ai.lmi.server.adapter.AdapterService;
+import ai.lmi.server.adapter.AdapterUnavailableException;
 import ai.lmi.server.adapter.UnknownAdapterException;
 import ai.lmi.server.worker.AdapterRefusedException;
 import java.nio.file.Path;
@@ -141,14 +142,16 @@ final class EngineAdapters implements AdapterService {
             return adapter;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            String why = cause instanceof AdapterRefusedException ? cause.getMessage() : "the model worker failed ("
-                    + cause.getMessage() + ")";
-            throw new AdapterException("adapter '" + name + "' could not be loaded: " + why, cause);
+            if (cause instanceof AdapterRefusedException) {
+                throw new AdapterException("adapter '" + name + "' could not be loaded: " + cause.getMessage(), cause);
+            }
+            throw new AdapterUnavailableException("adapter '" + name + "' could not be loaded: the model worker "
+                    + "failed (" + cause.getMessage() + ")", cause);
         } catch (TimeoutException e) {
             // Too late for this caller, but the load may still land: it must not linger unnamed in the worker.
             engine.accept(new EngineCommand.RetireAdapter(adapter.id()));
-            throw new AdapterException("adapter '" + name + "' was not loaded within " + LOAD_TIMEOUT.toSeconds()
-                    + " s", e);
+            throw new AdapterUnavailableException("adapter '" + name + "' was not loaded within "
+                    + LOAD_TIMEOUT.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             engine.accept(new EngineCommand.RetireAdapter(adapter.id()));

@@ -4,6 +4,7 @@ import ai.lmi.server.adapter.Adapter;
 import ai.lmi.server.adapter.AdapterConflictException;
 import ai.lmi.server.adapter.AdapterException;
 import ai.lmi.server.adapter.AdapterService;
+import ai.lmi.server.adapter.AdapterUnavailableException;
 import ai.lmi.server.adapter.UnknownAdapterException;
 import ai.lmi.server.api.AdapterJson;
 import ai.lmi.server.api.ApiException;
@@ -208,6 +209,9 @@ final class AdapterEndpoints {
             type = ErrorType.NOT_FOUND;
         } else if (e instanceof AdapterConflictException) {
             type = ErrorType.CONFLICT;
+        } else if (e instanceof AdapterUnavailableException) {
+            // No Retry-After: a worker that failed for good does not come back; one that timed out may.
+            return ApiException.serviceUnavailable(e.getMessage(), 0);
         }
         return new ApiException(type, e.getMessage());
     }

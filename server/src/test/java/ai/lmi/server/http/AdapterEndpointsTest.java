@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lmi.server.adapter.AdapterService;
+import ai.lmi.server.adapter.AdapterUnavailableException;
 import ai.lmi.server.adapter.PeftAdapters;
 import ai.lmi.server.api.TinyLlama;
 import ai.lmi.server.embedding.EmbeddingService;
@@ -241,6 +242,17 @@ class AdapterEndpointsTest {
 
         management.assertError(500, "InternalServerError",
                 "internal error: IllegalStateException: the worker hung up");
+    }
+
+    @Test
+    void aChangeTheWorkerCannotTakeIs503() {
+        adapters.failure = new AdapterUnavailableException("adapter 'sql' could not be loaded: the model worker "
+                + "failed (gone)", null);
+
+        change(HttpMethod.POST, ADAPTERS + "?name=sql&src=" + encoded(sql), null);
+
+        management.assertError(503, "ServiceUnavailable",
+                "adapter 'sql' could not be loaded: the model worker failed (gone)");
     }
 
     @Test
