@@ -4,7 +4,7 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize. REPEATS (default 3) runs of each; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -220,12 +220,38 @@ scenario_lora() {
   done
 }
 
+# Output tokens/s of issue 13's workload (64 requests of 128 prompt and 64 output tokens at concurrency 16) per
+# option.quantize mode, float32 first and last against the machine's drift.
+scenario_quantize() {
+  local run mode
+  for run in $(seq 1 "$REPEATS"); do
+    for mode in none int8 fp8 none; do
+      if [ "$mode" = none ]; then
+        start_server "quantize-$mode"
+      else
+        start_server "quantize-$mode" --option.quantize "$mode"
+      fi
+      bench "quantize-$mode-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
+        --ignore-eos
+      if [ -f "$OUT/quantize-$mode-$run-a.json" ]; then
+        bench "quantize-$mode-$run-b" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
+          --ignore-eos --metrics
+      else
+        bench "quantize-$mode-$run-a" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
+          --ignore-eos --metrics
+      fi
+      stop_server
+    done
+  done
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora quantize)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora) "scenario_$scenario" ;;
-    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings, lora)"; exit 2 ;;
+    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora|quantize) "scenario_$scenario" ;;
+    *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings, lora," \
+      "quantize)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

@@ -130,6 +130,14 @@ def lora(out: str) -> None:
             print(latency_row(name, runs))
 
 
+def quantize(out: str) -> None:
+    latency_header("option.quantize, 16 streams")
+    for mode in ("none", "int8", "fp8"):
+        runs = [only_run(s) for s in load_runs(out, f"quantize-{mode}-[0-9]*.json")]
+        if runs:
+            print(latency_row(mode, runs))
+
+
 def size_counts(batches: dict) -> str:
     """The first run's batches per size range, from the cumulative buckets: only the ranges that held any."""
     parts, below = [], 0
@@ -152,7 +160,8 @@ def main(argv) -> int:
             ("Prefix caching", "prefix", lambda: prefix(out)),
             ("Chunked prefill", "chunked", lambda: chunked(out)),
             ("Text embeddings", "embeddings", lambda: embeddings(out)),
-            ("LoRA adapters", "lora", lambda: lora(out))):
+            ("LoRA adapters", "lora", lambda: lora(out)),
+            ("Quantization", "quantize", lambda: quantize(out))):
         if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
             table()
