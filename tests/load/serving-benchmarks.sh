@@ -4,7 +4,7 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize budget. REPEATS (default 3) runs of each; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -245,13 +245,29 @@ scenario_quantize() {
   done
 }
 
+# TTFT and TPOT of issue 13's workload against the step's token budget (option.max_num_batched_tokens): a small
+# budget splits the 16 prompts over more steps that carry the decodes too; a large one prefills them at once.
+scenario_budget() {
+  local run budget
+  for run in $(seq 1 "$REPEATS"); do
+    for budget in 256 512 2048 8192; do
+      start_server "budget-$budget" --option.max_num_batched_tokens "$budget"
+      bench "budget-$budget-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
+        --ignore-eos
+      bench "budget-$budget-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
+        --ignore-eos --metrics
+      stop_server
+    done
+  done
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora quantize)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora quantize budget)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora|quantize) "scenario_$scenario" ;;
+    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora|quantize|budget) "scenario_$scenario" ;;
     *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings, lora," \
-      "quantize)"; exit 2 ;;
+      "quantize, budget)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

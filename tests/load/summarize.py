@@ -138,6 +138,14 @@ def quantize(out: str) -> None:
             print(latency_row(mode, runs))
 
 
+def budget(out: str) -> None:
+    latency_header("max_num_batched_tokens, 16 streams")
+    for tokens in (256, 512, 2048, 8192):
+        runs = [only_run(s) for s in load_runs(out, f"budget-{tokens}-[0-9]*.json")]
+        if runs:
+            print(latency_row(str(tokens), runs))
+
+
 def size_counts(batches: dict) -> str:
     """The first run's batches per size range, from the cumulative buckets: only the ranges that held any."""
     parts, below = [], 0
@@ -161,7 +169,8 @@ def main(argv) -> int:
             ("Chunked prefill", "chunked", lambda: chunked(out)),
             ("Text embeddings", "embeddings", lambda: embeddings(out)),
             ("LoRA adapters", "lora", lambda: lora(out)),
-            ("Quantization", "quantize", lambda: quantize(out))):
+            ("Quantization", "quantize", lambda: quantize(out)),
+            ("Step token budget", "budget", lambda: budget(out))):
         if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
             table()
