@@ -177,7 +177,9 @@ public final class Scheduler {
         }
         long[] forgetIds = forget.stream().mapToLong(Long::longValue).toArray();
         forget.clear();
-        trackAdapters(forgetIds, batch);
+        if (config.maxLoras() > 0) {
+            trackAdapters(forgetIds, batch);
+        }
         return new StepPlan(++lastStepId, batch, forgetIds);
     }
 
@@ -310,7 +312,7 @@ public final class Scheduler {
      * requests behind it with an adapter already running, or none, go ahead.
      */
     private void admitWaiting(int budget, List<ScheduledSequence> batch) {
-        Set<Integer> adapters = runningAdapters();
+        Set<Integer> adapters = config.maxLoras() > 0 ? runningAdapters() : Set.of();
         List<Request> passedOver = new ArrayList<>();
         while (budget > 0 && running.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
             Request request = waiting.peekFirst();
