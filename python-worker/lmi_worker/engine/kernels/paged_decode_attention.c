@@ -3,11 +3,139 @@
  * One query token per sequence. Each (sequence, KV head) pair is one task: it streams that
  * head's blocks once and serves all query heads of its group, so K/V bytes are read once.
  * Compiled at first use by kernels/cpu_kernels.py and called through ctypes.
+ *
+ * With AVX-512 a task is one pass (online softmax, as flash-decoding does): each block's K and V are
+ * used while in cache, scores come 16 tokens at a time, and exp is vectorized. Blocks lie at random
+ * places, one head's block is one 4 KiB page, and the hardware prefetcher stops at page edges, so the
+ * loads wait on memory unless the blocks two ahead are fetched by hand. Elsewhere, two passes in
+ * plain C: scores and softmax over the whole context, then the weighted sum of V.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Blocks sit at random places in the cache, and hardware prefetchers stop at page edges:
+ * fetching a block before it is needed keeps the loads streaming. */
+static void prefetch_block(const float *block, int64_t floats)
+{
+    for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(block + i, 0, 3);
+}
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#define MAX_GROUPS 16  /* query heads per KV head kept in registers' worth of state; more take the C path */
+#define MAX_DIM_VECS 16 /* head_dim up to 256 */
+#define PREFETCH_AHEAD 2
+
+/* exp(x) for x <= 0 (scores minus their running max): Cody-Waite reduction to r in [-ln2/2, ln2/2],
+ * Cephes' degree-6 polynomial (about 1 ulp), scaled by 2^n. Below -87 it returns 0 or a tiny value. */
+static inline __m512 exp512(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500E-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* out[i] = the sum of v[i]'s lanes, for 16 vectors: a transpose-and-add tree instead of 16 reductions. */
+static inline __m512 sum16(__m512 v[16])
+{
+    __m512 x[8], y[4];
+    for (int i = 0; i < 8; i++)
+        x[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    for (int j = 0; j < 4; j++)
+        y[j] = _mm512_add_ps(_mm512_shuffle_ps(x[2 * j], x[2 * j + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(x[2 * j], x[2 * j + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    /* y[j] holds, per 128-bit lane l, the sums over lane l of v[4j .. 4j+3]; add the four lanes. */
+    const __m512 a = _mm512_add_ps(_mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 b = _mm512_add_ps(_mm512_shuffle_f32x4(y[2], y[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(y[2], y[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/* One (sequence, KV head) task: positions [first, length) of the blocks in `table`, for `groups` query
+ * heads at q (head_dim a multiple of 16), written to out. */
+static void attend_task(const float *restrict kh, const float *restrict vh, const int32_t *restrict table,
+                        const float *restrict q, int64_t first, int64_t length, int64_t groups, int64_t head_dim,
+                        int64_t block_size, float scale, float *restrict out)
+{
+    const int64_t block_floats = block_size * head_dim, vecs = head_dim / 16;
+    __m512 acc[MAX_GROUPS][MAX_DIM_VECS];
+    float running_max[MAX_GROUPS], running_sum[MAX_GROUPS];
+    for (int64_t g = 0; g < groups; g++) {
+        running_max[g] = -INFINITY;
+        running_sum[g] = 0.f;
+        for (int64_t c = 0; c < vecs; c++) acc[g][c] = _mm512_setzero_ps();
+    }
+    const int64_t first_block = first / block_size, blocks = (length + block_size - 1) / block_size;
+    for (int64_t blk = first_block; blk < blocks && blk < first_block + PREFETCH_AHEAD; blk++) {
+        prefetch_block(kh + (int64_t)table[blk] * block_floats, block_floats);
+        prefetch_block(vh + (int64_t)table[blk] * block_floats, block_floats);
+    }
+    for (int64_t blk = first_block; blk < blocks; blk++) {
+        if (blk + PREFETCH_AHEAD < blocks) {
+            prefetch_block(kh + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats, block_floats);
+            prefetch_block(vh + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats, block_floats);
+        }
+        const float *keys = kh + (int64_t)table[blk] * block_floats;
+        const float *values = vh + (int64_t)table[blk] * block_floats;
+        const int64_t base = blk * block_size;
+        for (int64_t t0 = 0; t0 < block_size && base + t0 < length; t0 += 16) {
+            const int64_t n = block_size - t0 < 16 ? block_size - t0 : 16;
+            const int64_t hi = base + t0 + n <= length ? n : length - base - t0;
+            const int64_t lo = base + t0 >= first ? 0 : first - base - t0 < hi ? first - base - t0 : hi;
+            if (lo == hi) continue; /* before the sliding window */
+            const __mmask16 valid = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+            for (int64_t g = 0; g < groups; g++) {
+                const float *qg = q + g * head_dim;
+                __m512 dots[16];
+                for (int64_t t = 0; t < 16; t++) {
+                    __m512 d = _mm512_setzero_ps();
+                    if (t < hi)
+                        for (int64_t c = 0; c < vecs; c++)
+                            d = _mm512_fmadd_ps(_mm512_loadu_ps(qg + c * 16),
+                                                _mm512_loadu_ps(keys + (t0 + t) * head_dim + c * 16), d);
+                    dots[t] = d;
+                }
+                const __m512 scores = _mm512_mul_ps(sum16(dots), _mm512_set1_ps(scale));
+                const float block_max = _mm512_mask_reduce_max_ps(valid, scores);
+                const float new_max = block_max > running_max[g] ? block_max : running_max[g];
+                const float correction = expf(running_max[g] - new_max);
+                running_max[g] = new_max;
+                float weights[16];
+                _mm512_storeu_ps(weights, _mm512_maskz_mov_ps(valid, exp512(_mm512_sub_ps(scores,
+                                                                                        _mm512_set1_ps(new_max)))));
+                running_sum[g] = running_sum[g] * correction + _mm512_reduce_add_ps(_mm512_loadu_ps(weights));
+                const __m512 corr = _mm512_set1_ps(correction);
+                for (int64_t c = 0; c < vecs; c++) acc[g][c] = _mm512_mul_ps(acc[g][c], corr);
+                for (int64_t t = lo; t < hi; t++) {
+                    const __m512 w = _mm512_set1_ps(weights[t]);
+                    for (int64_t c = 0; c < vecs; c++)
+                        acc[g][c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(values + (t0 + t) * head_dim + c * 16),
+                                                    acc[g][c]);
+                }
+            }
+        }
+    }
+    for (int64_t g = 0; g < groups; g++) {
+        const __m512 inv = _mm512_set1_ps(1.f / running_sum[g]);
+        for (int64_t c = 0; c < vecs; c++) _mm512_storeu_ps(out + g * head_dim + c * 16, _mm512_mul_ps(acc[g][c], inv));
+    }
+}
+#endif
 
 /* Scores of one block's tokens [lo, hi) against each query head of the group: scores[g * span + t]. */
 static void block_scores(const float *restrict keys, const float *restrict q, int64_t lo, int64_t hi,
@@ -62,13 +190,6 @@ static void block_accumulate(const float *restrict values, const float *restrict
     }
 }
 
-/* Blocks sit at random places in the cache, and hardware prefetchers stop at page edges:
- * fetching the next block while this one is computed keeps the loads streaming. */
-static void prefetch_block(const float *block, int64_t floats)
-{
-    for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(block + i, 0, 3);
-}
-
 static void softmax_rows(float *restrict scores, int64_t rows, int64_t span)
 {
     for (int64_t g = 0; g < rows; g++) {
@@ -103,6 +224,9 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
     int64_t longest = 0;
     for (int64_t b = 0; b < batch; b++) longest = context_lens[b] > longest ? context_lens[b] : longest;
 
+#if defined(__AVX512F__)
+    const int one_pass = head_dim % 16 == 0 && head_dim <= 16 * MAX_DIM_VECS && groups <= MAX_GROUPS;
+#endif
 #pragma omp parallel num_threads(threads)
     {
         /* Per-thread buffers, reused across tasks. */
@@ -118,6 +242,13 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
                 const float *vh = v_cache + kvh * head_stride;
                 const float *qb = q + (b * heads + kvh * groups) * head_dim;
                 const int32_t *table = block_tables + b * max_blocks;
+#if defined(__AVX512F__)
+                if (one_pass) {
+                    attend_task(kh, vh, table, qb, first, length, groups, head_dim, block_size, scale,
+                                out + (b * heads + kvh * groups) * head_dim);
+                    continue;
+                }
+#endif
 
                 for (int64_t blk = first / block_size; blk * block_size < length; blk++) {
                     const int64_t lo = blk * block_size < first ? first - blk * block_size : 0;
