@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from .attention_metadata import AttentionMetadata
+from .decoder_elementwise import DecoderElementwise
 from .kv_cache import KvCache
 from .lora.lora_batch import LoraBatch
 from .model_config import ModelConfig
@@ -56,8 +57,8 @@ class LlamaModel:
                                         threads=len(os.sched_getaffinity(0)))
         # RoPE tables in float32 whatever the weights are, as Hugging Face computes them.
         cos, sin = rope_cos_sin(rope_inv_freq(config), torch.arange(max_model_len))
-        self.rope_cos = cos.to(device)
-        self.rope_sin = sin.to(device)
+        self.elementwise = DecoderElementwise(config.rms_norm_eps, cos.to(device), sin.to(device), device,
+                                              self.dtype)
 
     def _layer(self, weights: Dict[str, torch.Tensor], i: int) -> DecoderLayer:
         p = f"model.layers.{i}."
@@ -100,42 +101,36 @@ class LlamaModel:
 
         `lora` adds the adapters' deltas to the rows that have one; None when no row has.
         """
+        ops = self.elementwise
+        # The residual stream; each block's output is added to it as the next norm reads it.
         h = F.embedding(input_ids, self.embed_tokens)
-        cos = self.rope_cos[meta.positions]
-        sin = self.rope_sin[meta.positions]
+        pending = None
         for i, (layer, k_cache, v_cache) in enumerate(zip(self.layers, cache.keys, cache.values)):
             delta = None if lora is None else functools.partial(lora.add, i)
-            h = h + self._attention(layer, self._rms_norm(h, layer.input_norm), cos, sin, meta, k_cache, v_cache,
-                                    delta)
-            h = h + self._mlp(layer, self._rms_norm(h, layer.post_attention_norm), delta)
-        h = self._rms_norm(h.index_select(0, logit_rows), self.norm)
-        return self.lm_head.linear(h).float()
+            pending = self._attention(layer, ops.add_rms_norm(h, pending, layer.input_norm), meta, k_cache, v_cache,
+                                      delta)
+            pending = self._mlp(layer, ops.add_rms_norm(h, pending, layer.post_attention_norm), delta)
+        last = h.index_select(0, logit_rows)
+        return self.lm_head.linear(ops.add_rms_norm(last, pending.index_select(0, logit_rows), self.norm)).float()
 
-    def _attention(self, layer: DecoderLayer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
-                   meta: AttentionMetadata, k_cache: torch.Tensor, v_cache: torch.Tensor,
-                   delta: Optional[LoraDelta]) -> torch.Tensor:
+    def _attention(self, layer: DecoderLayer, x: torch.Tensor, meta: AttentionMetadata, k_cache: torch.Tensor,
+                   v_cache: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
         # x: [T, hidden] → q: [T, H, D], k/v: [T, KVH, D]
         tokens = x.shape[0]
         qkv = _projected(x, layer.qkv_proj, "qkv", delta, layer.qkv_bias)
+        # q and k are side by side at the start of each row: rotated together, in place.
+        self.elementwise.rotate(qkv, self.num_heads + self.kv_heads, self.head_dim, meta.positions)
         q_size = self.num_heads * self.head_dim
         kv_size = self.kv_heads * self.head_dim
         q = qkv[:, :q_size].view(tokens, self.num_heads, self.head_dim)
         k = qkv[:, q_size:q_size + kv_size].view(tokens, self.kv_heads, self.head_dim)
         v = qkv[:, q_size + kv_size:].view(tokens, self.kv_heads, self.head_dim)
-        q = _rotate(q, cos, sin)
-        k = _rotate(k, cos, sin)
         out = self.attention(q, k, v, k_cache, v_cache, meta)
         return _projected(out, layer.o_proj, "o", delta)
 
     def _mlp(self, layer: DecoderLayer, x: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
-        gate, up = _projected(x, layer.gate_up_proj, "gate_up", delta).chunk(2, dim=-1)
-        return _projected(F.silu(gate) * up, layer.down_proj, "down", delta)
-
-    def _rms_norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        # Normalised in float32 then cast back, as Hugging Face's LlamaRMSNorm does.
-        xf = x.float()
-        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.config.rms_norm_eps)
-        return weight * xf.to(x.dtype)
+        gate_up = _projected(x, layer.gate_up_proj, "gate_up", delta)
+        return _projected(self.elementwise.silu_mul(gate_up), layer.down_proj, "down", delta)
 
 
 def _projected(x: torch.Tensor, weight: LinearWeight, projection: str, delta: Optional[LoraDelta],
@@ -146,11 +141,3 @@ def _projected(x: torch.Tensor, weight: LinearWeight, projection: str, delta: Op
         delta(projection, x, y)
     return y
 
-
-def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate-half RoPE (Hugging Face layout). x: [T, heads, D]; cos/sin: [T, D/2] float32."""
-    half = x.shape[-1] // 2
-    xf = x.float()
-    x1, x2 = xf[..., :half], xf[..., half:]
-    c, s = cos[:, None, :], sin[:, None, :]
-    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
