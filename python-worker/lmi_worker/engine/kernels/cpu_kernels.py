@@ -60,7 +60,7 @@ def load_library() -> Optional[ctypes.CDLL]:
     fn = library.paged_decode_attention
     fn.restype = None
     fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 8 + [ctypes.c_float, ctypes.c_int64, ctypes.c_void_p]
-    for fn in (library.int8_linear, library.fp8_linear):
+    for fn in (library.int8_linear, library.fp8_linear, library.f32_rows_linear):
         fn.restype = None
         fn.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 4 + [ctypes.c_void_p]
     fn = library.int4_linear
@@ -103,6 +103,14 @@ def fp8_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, scale
     """x [T, in] float32 @ (e4m3(codes [out, in] uint8) * scale [] float32)^T: [T, out] float32."""
     # The kernel widens E4M3 through float16, which carries the value times 2^-8.
     return _weight_only(library.fp8_linear, x, codes, (scale * 256).reshape(1))
+
+
+def f32_rows_linear(library: ctypes.CDLL, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """x [T, in] float32 @ weight [out, in] float32 ^T by the register tiles of the weight-only kernel."""
+    return _weight_only(library.f32_rows_linear, x, weight.contiguous(), _ONE)
+
+
+_ONE = torch.ones(1)
 
 
 def _weight_only(fn, x: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-/* y = x @ (decode(codes) * scale)^T for 8-bit weight codes: the matmul of weight-only int8 and FP8.
+/* y = x @ (decode(codes) * scale)^T for 8-bit weight codes: the matmul of weight-only int8 and FP8, and of
+ * float32 weights at decode (plain loads in place of the widening).
  *
  * Decode reads every weight once per step and is bound by memory bandwidth, so reading 1 byte per
  * weight instead of 4 is the gain; the codes are widened to float in registers and never written back.
@@ -17,6 +18,7 @@
 #define TCHUNK 64 /* input rows per pass over the weight: 64 x 4096 float32 is 1 MiB */
 #define FORMAT_INT8 0
 #define FORMAT_FP8 1
+#define FORMAT_F32 2 /* plain float weights, scale 1: the same tiles serve float32 decode */
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #include <immintrin.h>
@@ -24,9 +26,11 @@
 #define RB 4 /* output rows per task */
 #define TB 4 /* input rows sharing each widened weight vector */
 
-static inline __attribute__((always_inline)) __m512 widen(const uint8_t *codes, __mmask16 m, const int format)
+/* Weights [i, i + 16) of the [out, in] matrix at q, in float32. */
+static inline __attribute__((always_inline)) __m512 widen(const uint8_t *q, int64_t i, __mmask16 m, const int format)
 {
-    const __m128i bytes = _mm_maskz_loadu_epi8(m, codes);
+    if (format == FORMAT_F32) return _mm512_maskz_loadu_ps(m, (const float *)q + i);
+    const __m128i bytes = _mm_maskz_loadu_epi8(m, q + i);
     if (format == FORMAT_INT8) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
     /* Sign-extended and shifted by 7, the sign lands in bit 15 and a copy of it in bit 14, cleared here:
      * three operations where masking sign and rest apart takes five (prefill is compute-bound). */
@@ -49,9 +53,13 @@ static inline __attribute__((always_inline)) void tile(const float *restrict x, 
         const __mmask16 m = in - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (in - k)) - 1);
         __m512 w[RB];
         /* The hardware prefetcher does not follow RB short interleaved streams: fetch the next task's rows. */
-        if ((k & 63) == 0)
-            for (int r = 0; r < rb; r++) _mm_prefetch((const char *)(q + (o + r + RB) * in + k), _MM_HINT_T0);
-        for (int r = 0; r < rb; r++) w[r] = widen(q + (o + r) * in + k, m, format);
+        if ((k & (format == FORMAT_F32 ? 15 : 63)) == 0) /* once per 64-byte line of each row */
+            for (int r = 0; r < rb; r++) {
+                const int64_t i = (o + r + RB) * in + k;
+                _mm_prefetch(format == FORMAT_F32 ? (const char *)((const float *)q + i) : (const char *)(q + i),
+                             _MM_HINT_T0);
+            }
+        for (int r = 0; r < rb; r++) w[r] = widen(q, (o + r) * in + k, m, format);
         for (int b = 0; b < tb; b++) {
             const __m512 xv = _mm512_maskz_loadu_ps(m, x + (t + b) * in + k);
             for (int r = 0; r < rb; r++) acc[r][b] = _mm512_fmadd_ps(w[r], xv, acc[r][b]);
@@ -97,8 +105,10 @@ static void rows(const float *restrict x, const uint8_t *restrict q, const float
         for (int64_t t = 0; t < tokens; t++) {
             float acc = 0.f;
             for (int64_t k = 0; k < in; k++) {
-                const uint8_t c = q[(o + r) * in + k];
-                acc += (format == FORMAT_INT8 ? (float)(int8_t)c : fp8_value(c)) * x[t * in + k];
+                const int64_t i = (o + r) * in + k;
+                const float w = format == FORMAT_F32 ? ((const float *)q)[i]
+                                : format == FORMAT_INT8 ? (float)(int8_t)q[i] : fp8_value(q[i]);
+                acc += w * x[t * in + k];
             }
             y[t * out + o + r] = acc * scale[(o + r) * scale_stride];
         }
@@ -134,4 +144,11 @@ void fp8_linear(const float *x, const uint8_t *q, const float *scale_x256, int64
                 int64_t threads, float *y)
 {
     linear(x, q, scale_x256, 0, tokens, in, out, threads, FORMAT_FP8, y);
+}
+
+/* x [tokens, in] float32, w [out, in] float32 → y [tokens, out]; scale_one points at 1.0f. */
+void f32_rows_linear(const float *x, const float *w, const float *scale_one, int64_t tokens, int64_t in, int64_t out,
+                     int64_t threads, float *y)
+{
+    linear(x, (const uint8_t *)w, scale_one, 0, tokens, in, out, threads, FORMAT_F32, y);
 }
