@@ -1,4 +1,4 @@
-"""The weight-only matmuls (int8 and FP8 C kernels, the tiled BLAS path) against x @ dequantized W^T."""
+"""The CPU matmuls (int8, FP8 and float32 C kernels, the tiled BLAS path) against x @ dequantized W^T."""
 
 import pytest
 import torch
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.skipif(cpu_kernels.load_library() is None, reason="no C
 
 
 @pytest.mark.parametrize("out_features, in_features", [(64, 64), (13, 37), (130, 200), (7, 16)])
-@pytest.mark.parametrize("rows", [1, 3, 4, 5, 16, 17, 64, 130])
+@pytest.mark.parametrize("rows", [1, 3, 4, 5, 16, 17, 64, 130, 400, 1100])  # 1100: the panel GEMM, in chunks
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])  # bfloat16: the tiled BLAS path
 def test_matches_the_dequantized_matmul(out_features, in_features, rows, dtype):
     torch.manual_seed(out_features * 1000 + in_features + rows)
@@ -26,6 +26,21 @@ def test_matches_the_dequantized_matmul(out_features, in_features, rows, dtype):
     # output is ample for rounding and far below a wrong code or scale.
     tolerance = 1e-5 if dtype == torch.float32 else 1e-2
     assert (got.double() - want).abs().max().item() <= tolerance * want.abs().max().item()
+
+
+@pytest.mark.parametrize("out_features, in_features", [(64, 64), (13, 37), (130, 200)])
+@pytest.mark.parametrize("rows", [1, 2, 5, 17, 64, 65, 200, 256, 400])
+def test_float32_weights_take_mv_the_row_kernel_blas_or_the_panel_gemm_and_all_agree(out_features, in_features,
+                                                                                    rows):
+    torch.manual_seed(out_features + in_features * 7 + rows)
+    weight = DenseWeight(torch.randn(out_features, in_features))
+    assert weight.kernel is not None
+    x = torch.randn(rows, in_features)
+    bias = torch.randn(out_features)
+    want = x.double() @ weight.weight.double().T + bias.double()
+    got = weight.linear(x, bias)
+    assert got.shape == (rows, out_features)
+    assert (got.double() - want).abs().max().item() <= 1e-5 * want.abs().max().item()
 
 
 def test_quantizes_each_row_symmetrically_to_127():

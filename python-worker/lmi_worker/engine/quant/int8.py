@@ -52,10 +52,13 @@ class Int8Weight(LinearWeight):
         return self.qweight.numel() + self.scale.numel() * self.scale.element_size()
 
     def linear(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-        # The kernel for every row count: it beats dequantized tiles through OpenBLAS even at 2048 rows
-        # (measured on bench-llama's projections: 1.4 against 2.0 s for float BLAS, 2.8 s for tiles).
+        # The kernels for every row count: even the row kernel beats dequantized tiles through OpenBLAS at
+        # 2048 rows (measured on bench-llama's projections: 1.4 against 2.0 s for float BLAS, 2.8 s for tiles).
         if self.kernel is not None and x.shape[0] > 0:
-            y = cpu_kernels.int8_linear(self.kernel, x, self.qweight, self.scale)
+            if cpu_kernels.panel_gemm_usable(self.kernel, x.shape[0], cpu_kernels.INT8_PANEL_MIN_ROWS):
+                y = cpu_kernels.int8_panel_linear(self.kernel, x, self.qweight, self.scale)
+            else:
+                y = cpu_kernels.int8_linear(self.kernel, x, self.qweight, self.scale)
             return y if bias is None else y + bias
         return tiled_linear(x, self.out_features, self._rows, bias)
 

@@ -16,7 +16,7 @@ from ..kernels import cpu_kernels
 # float32 on CPU, by row count: one row through mv, which streams the weights at full memory bandwidth where
 # OpenBLAS's GEMM packs them first; up to ROWS_KERNEL_MAX rows through the register tiles of the weight-only
 # kernel (measured on bench-llama's 48 projections: 16.6 against 30.6 ms at 16 rows, 50 against 68 at 64,
-# even at 128); more through BLAS.
+# even at 128); from F32_PANEL_MIN_ROWS the panel GEMM (264-333 against 180-215 GFLOP/s for BLAS at 2048 rows).
 ROWS_KERNEL_MAX = 64
 
 
@@ -76,6 +76,10 @@ class DenseWeight(LinearWeight):
         rows = x.shape[0]
         if self.kernel is not None and 1 < rows <= ROWS_KERNEL_MAX:
             y = cpu_kernels.f32_rows_linear(self.kernel, x, self.weight)
+            return y if bias is None else y + bias
+        if self.kernel is not None and cpu_kernels.panel_gemm_usable(self.kernel, rows,
+                                                                     cpu_kernels.F32_PANEL_MIN_ROWS):
+            y = cpu_kernels.f32_panel_linear(self.kernel, x, self.weight)
             return y if bias is None else y + bias
         if rows == 1 and x.device.type == "cpu":
             y = torch.mv(self.weight, x[0])[None]
