@@ -4,7 +4,8 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize budget. REPEATS (default 3) runs of each; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize budget. REPEATS (default 3) runs of each;
+# QUANTIZE (e.g. int8) runs efficiency, mixed and budget with that option.quantize; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -72,11 +73,15 @@ bench() {
 # $1: the file prefix; $2: prompt tokens; $3: output tokens per request (the offline run's prefill token plus
 # its decode steps); $4, $5, $6: requests per run at concurrency 1, 16 and 64.
 serving_efficiency() {
-  local prefix="$1" prompt="$2" output="$3" run
+  local prefix="$1" prompt="$2" output="$3" run engine_quantize=() server_quantize=()
+  if [ -n "${QUANTIZE:-}" ]; then
+    engine_quantize=(--quantize "$QUANTIZE")
+    server_quantize=(--option.quantize "$QUANTIZE")
+  fi
   for run in $(seq 1 "$REPEATS"); do
-    "$LMI" bench-engine --batch 1,16,64 --prompt "$prompt" --decode $((output - 1)) \
+    "$LMI" bench-engine --batch 1,16,64 --prompt "$prompt" --decode $((output - 1)) "${engine_quantize[@]}" \
       | tail -n 1 >"$OUT/$prefix-offline-$run.json"
-    start_server "$prefix"
+    start_server "$prefix" "${server_quantize[@]}"
     # Untimed: the first requests after a start pay for the JIT compilers of server and client.
     bench "$prefix-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens "$prompt" --max-tokens 32 \
       --ignore-eos
@@ -248,10 +253,11 @@ scenario_quantize() {
 # TTFT and TPOT of issue 13's workload against the step's token budget (option.max_num_batched_tokens): a small
 # budget splits the 16 prompts over more steps that carry the decodes too; a large one prefills them at once.
 scenario_budget() {
-  local run budget
+  local run budget quantize=()
+  [ -z "${QUANTIZE:-}" ] || quantize=(--option.quantize "$QUANTIZE")
   for run in $(seq 1 "$REPEATS"); do
-    for budget in 256 512 2048 8192; do
-      start_server "budget-$budget" --option.max_num_batched_tokens "$budget"
+    for budget in 256 512 1024 2048 8192; do
+      start_server "budget-$budget" --option.max_num_batched_tokens "$budget" "${quantize[@]}"
       bench "budget-$budget-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
         --ignore-eos
       bench "budget-$budget-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \

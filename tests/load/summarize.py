@@ -140,7 +140,7 @@ def quantize(out: str) -> None:
 
 def budget(out: str) -> None:
     latency_header("max_num_batched_tokens, 16 streams")
-    for tokens in (256, 512, 2048, 8192):
+    for tokens in (256, 512, 1024, 2048, 8192):
         runs = [only_run(s) for s in load_runs(out, f"budget-{tokens}-[0-9]*.json")]
         if runs:
             print(latency_row(str(tokens), runs))
