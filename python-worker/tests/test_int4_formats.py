@@ -183,8 +183,8 @@ def test_nbytes_counts_the_packed_values_zeros_scales_and_row_order():
 @pytest.mark.parametrize("out,inp,group_size,desc_act", [(40, 64, 32, False), (64, 192, 128, False),
                                                          (48, 96, 32, True), (24, 64, -1, False)])
 def test_linear_matches_the_dequantized_weight_for_every_row_count(out, inp, group_size, desc_act):
-    # 1 to 16 rows go through the C kernel (4 rows at a time, then the rest), more through BLAS tiles;
-    # out 40 and 24 leave lanes of the last 16 columns masked, 192 / 128 a partial last group.
+    # 1 to 16 rows go through the C kernel (4 rows at a time, then the rest), more through the panel GEMM
+    # (200 rows: two chunks of input rows); out 40 and 24 leave lanes masked, 192 / 128 a partial last group.
     size = inp if group_size == -1 else group_size
     g_idx = torch.arange(inp) // size
     if desc_act:
@@ -195,7 +195,7 @@ def test_linear_matches_the_dequantized_weight_for_every_row_count(out, inp, gro
     dense = weight.dequantize().double()
     np.testing.assert_allclose(dense.numpy(), reference_gptq(t, inp), rtol=0, atol=1e-6)
     gen = torch.Generator().manual_seed(15)
-    for rows in (1, 2, 3, 4, 5, 7, 16, 17, 33):
+    for rows in (1, 2, 3, 4, 5, 7, 16, 17, 33, 200):
         x = torch.randn(rows, inp, generator=gen)
         torch.testing.assert_close(weight.linear(x).double(), x.double() @ dense.t(), rtol=1e-4, atol=1e-4,
                                    msg=f"{rows} rows")

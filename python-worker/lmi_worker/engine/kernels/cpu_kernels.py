@@ -39,6 +39,24 @@ def _cpu_flags() -> str:
         return ""
 
 
+_P, _I, _F = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
+# Each exported kernel's parameters (pointers, int64 sizes, float scalars), in the C order; all return void.
+_SIGNATURES = {
+    "paged_decode_attention": [_P] * 5 + [_I] * 8 + [_F, _I, _P],
+    "int8_linear": [_P] * 3 + [_I] * 4 + [_P],
+    "fp8_linear": [_P] * 3 + [_I] * 4 + [_P],
+    "f32_rows_linear": [_P] * 3 + [_I] * 4 + [_P],
+    "int4_linear": [_P] * 4 + [_I] * 5 + [_P],
+    "f32_panel_linear": [_P] * 2 + [_I] * 4 + [_P],
+    "int8_panel_linear": [_P] * 3 + [_I] * 4 + [_P],
+    "fp8_panel_linear": [_P] * 4 + [_I] * 4 + [_P],
+    "int4_panel_linear": [_P] * 4 + [_I] * 5 + [_P],
+    "add_rms_norm": [_P] * 3 + [_I] * 2 + [_F, _I, _P],
+    "silu_mul": [_P] + [_I] * 3 + [_P],
+    "rope_in_place": [_P] + [_I] * 4 + [_P] * 3 + [_I],
+}
+
+
 @lru_cache(maxsize=1)
 def load_library() -> Optional[ctypes.CDLL]:
     """The compiled kernel library, built once per source and CPU; None if gcc is missing or fails."""
@@ -58,31 +76,11 @@ def load_library() -> Optional[ctypes.CDLL]:
             log.warning("CPU kernels not built (%s); using the slower torch paths", detail.strip())
             return None
     library = ctypes.CDLL(str(target))
-    fn = library.paged_decode_attention
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 8 + [ctypes.c_float, ctypes.c_int64, ctypes.c_void_p]
-    for fn in (library.int8_linear, library.fp8_linear, library.f32_rows_linear):
+    for name, argtypes in _SIGNATURES.items():
+        fn = getattr(library, name)
         fn.restype = None
-        fn.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 4 + [ctypes.c_void_p]
-    fn = library.int4_linear
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 5 + [ctypes.c_void_p]
-    fn = library.f32_panel_linear
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_int64] * 4 + [ctypes.c_void_p]
-    fn = library.int8_panel_linear
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 4 + [ctypes.c_void_p]
+        fn.argtypes = argtypes
     library.panel_gemm_available.restype = ctypes.c_int
-    fn = library.add_rms_norm
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 2 + [ctypes.c_float, ctypes.c_int64, ctypes.c_void_p]
-    fn = library.silu_mul
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] + [ctypes.c_int64] * 3 + [ctypes.c_void_p]
-    fn = library.rope_in_place
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p] + [ctypes.c_int64] * 4 + [ctypes.c_void_p] * 3 + [ctypes.c_int64]
     log.info("CPU kernels loaded from %s", target)
     return library
 
@@ -125,6 +123,9 @@ _ONE = torch.ones(1)
 # kernel 934/1024 at 512, 1176/964 at 2048.
 F32_PANEL_MIN_ROWS = 256
 INT8_PANEL_MIN_ROWS = 1024
+FP8_PANEL_MIN_ROWS = 1024
+# 4-bit: past its row kernel's 16 rows the alternative dequantizes the whole weight for BLAS on every call.
+INT4_PANEL_MIN_ROWS = 17
 
 
 def panel_gemm_usable(library: ctypes.CDLL, rows: int, min_rows: int) -> bool:
@@ -170,6 +171,16 @@ def int4_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, ze
     return out
 
 
+def int4_panel_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, zeros: torch.Tensor,
+                      scales: torch.Tensor, group_size: int) -> torch.Tensor:
+    """As int4_linear, by the panel GEMM (many rows)."""
+    x = x.contiguous()
+    out = torch.empty(x.shape[0], qweight.shape[1], dtype=torch.float32)
+    library.int4_panel_linear(x.data_ptr(), qweight.data_ptr(), zeros.data_ptr(), scales.data_ptr(), x.shape[0],
+                              x.shape[1], qweight.shape[1], group_size, THREADS, out.data_ptr())
+    return out
+
+
 def add_rms_norm(library: ctypes.CDLL, h: torch.Tensor, delta: Optional[torch.Tensor], weight: torch.Tensor,
                  eps: float) -> torch.Tensor:
     """h [T, W] float32 += delta (in place, when given); returns weight * h / sqrt(mean(h^2) + eps)."""
@@ -199,6 +210,17 @@ def rope_in_place(library: ctypes.CDLL, x: torch.Tensor, heads: int, head_dim: i
     positions = positions.contiguous()
     library.rope_in_place(x.data_ptr(), x.shape[0], x.stride(0), heads, head_dim, positions.data_ptr(),
                           cos_table.data_ptr(), sin_table.data_ptr(), THREADS)
+
+
+def fp8_panel_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, values: torch.Tensor,
+                     scale: torch.Tensor) -> torch.Tensor:
+    """As fp8_linear, by the panel GEMM (many rows); values: float32 [256], each E4M3 code's value."""
+    x = x.contiguous()
+    scale = scale.float().reshape(1).contiguous()
+    out = torch.empty(x.shape[0], codes.shape[0], dtype=torch.float32)
+    library.fp8_panel_linear(x.data_ptr(), codes.data_ptr(), values.data_ptr(), scale.data_ptr(), x.shape[0],
+                             x.shape[1], codes.shape[0], THREADS, out.data_ptr())
+    return out
 
 
 def _require_contiguous(t: torch.Tensor) -> None:

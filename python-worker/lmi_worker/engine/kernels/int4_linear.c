@@ -88,7 +88,8 @@ void int4_linear(const float *x,       /* [tokens, in] */
                  float *y)             /* [tokens, out] */
 {
     const int64_t tasks = (out + 15) / 16;
-#pragma omp parallel for num_threads(threads) schedule(static)
+    /* Dynamic: a thread the OS preempts (the HTTP server shares the cores) must not hold the rest back. */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
     for (int64_t task = 0; task < tasks; task++) {
         int64_t t = 0;
         for (; t + TB <= tokens; t += TB) tile(x, qw, zeros, scales, in, out, group, task * 16, t, TB, y);

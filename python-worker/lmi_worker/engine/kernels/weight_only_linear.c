@@ -125,7 +125,8 @@ static void linear(const float *x, const uint8_t *q, const float *scale, int64_t
         const int64_t n = tokens - t0 < TCHUNK ? tokens - t0 : TCHUNK;
         const float *xc = x + t0 * in;
         float *yc = y + t0 * out;
-#pragma omp parallel for num_threads(threads) schedule(static)
+        /* Dynamic: a thread the OS preempts (the HTTP server shares the cores) must not hold the rest back. */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
         for (int64_t task = 0; task < full; task++)
             rows(xc, q, scale, scale_stride, n, in, out, task * RB, RB, format, yc);
         for (int64_t o = full * RB; o < out; o++) rows(xc, q, scale, scale_stride, n, in, out, o, 1, format, yc);

@@ -31,7 +31,8 @@ class Fp8Weight(LinearWeight):
         self.codes = codes.contiguous()
         self.scale = scale.float().reshape(())
         self.dtype = dtype
-        self.table = (e4m3.VALUES.to(codes.device) * self.scale).to(torch.float32)
+        self.values = e4m3.VALUES.to(codes.device, torch.float32).contiguous()
+        self.table = self.values * self.scale
         self.scaled_mm = _scaled_mm_ready(codes)
         self.kernel = (cpu_kernels.load_library()
                        if codes.device.type == "cpu" and dtype == torch.float32 else None)
@@ -59,7 +60,10 @@ class Fp8Weight(LinearWeight):
         if self.scaled_mm:
             return _fp8_matmul(x, self.codes, self.scale, bias)
         if self.kernel is not None and x.shape[0] > 0:
-            y = cpu_kernels.fp8_linear(self.kernel, x, self.codes, self.scale)
+            if cpu_kernels.panel_gemm_usable(self.kernel, x.shape[0], cpu_kernels.FP8_PANEL_MIN_ROWS):
+                y = cpu_kernels.fp8_panel_linear(self.kernel, x, self.codes, self.values, self.scale)
+            else:
+                y = cpu_kernels.fp8_linear(self.kernel, x, self.codes, self.scale)
             return y if bias is None else y + bias
         return tiled_linear(x, self.out_features, self._rows, bias)
 

@@ -5,8 +5,9 @@ W[o, i] = (q[i, o] - zero[g(i), o]) * scale[g(i), o]. Both formats are stored in
 (qweight [in/8, out]) with each group's rows contiguous: AWQ's column-packed values are repacked at
 load, and GPTQ act-order rows are permuted at load so that their groups are contiguous, `perm` then
 giving the input row each stored row holds (x is permuted to match). The values stay packed in memory:
-decode-sized matmuls go through a C kernel reading half a byte per weight; larger ones dequantize a
-tile of outputs at a time for BLAS. A cached dense copy would take 8 times the bytes (float32) and
+decode-sized matmuls go through a C kernel reading half a byte per weight; larger ones through the
+panel GEMM, which dequantizes 32 outputs at a time into a cached panel (without AVX-512: a tile of
+outputs at a time for BLAS). A cached dense copy would take 8 times the bytes (float32) and
 give up the reason for loading a 4-bit checkpoint.
 """
 
@@ -19,7 +20,7 @@ from .int4_packing import unpack_int4
 from .linear_weight import LinearWeight, StackedWeight
 from .tiled_linear import tiled_linear
 
-# Above this many rows BLAS on a dequantized tile beats the kernel's plain FMAs, as for int8.
+# Above this many rows a GEMM on dequantized weights beats the kernel's plain FMAs.
 KERNEL_MAX_ROWS = 16
 
 
@@ -55,6 +56,10 @@ class Int4Weight(LinearWeight):
             x = x.index_select(1, self.perm)
         if self.kernel is not None and 0 < x.shape[0] <= KERNEL_MAX_ROWS and x.dtype == torch.float32:
             y = cpu_kernels.int4_linear(self.kernel, x, self.qweight, self.zeros, self.scales, self.group_size)
+            return y if bias is None else y + bias
+        if (self.kernel is not None and x.dtype == torch.float32
+                and cpu_kernels.panel_gemm_usable(self.kernel, x.shape[0], cpu_kernels.INT4_PANEL_MIN_ROWS)):
+            y = cpu_kernels.int4_panel_linear(self.kernel, x, self.qweight, self.zeros, self.scales, self.group_size)
             return y if bias is None else y + bias
         return tiled_linear(x, self.out_features, self._rows, bias)
 
