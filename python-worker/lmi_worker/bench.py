@@ -1,6 +1,7 @@
 """Offline engine benchmark: prefill and decode throughput per batch size, against this machine's peaks.
 
     python3 -m lmi_worker.bench --model DIR[,DIR] --batch 1,4,16,64 --prompt 128 --decode 64 [--quantize auto,int8,fp8]
+        [--kv-cache-dtype auto,float16]
 
 Prints a table on stderr and one JSON summary line on stdout.
 
@@ -230,6 +231,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quantize", default="auto",
                         help="comma-separated option.quantize values to compare in this invocation, each loading "
                              "the model again; auto: as the checkpoint says (e.g. auto,int8,fp8)")
+    parser.add_argument("--kv-cache-dtype", default="auto",
+                        help="comma-separated option.kv_cache_dtype values to compare, crossed with --quantize "
+                             "(e.g. auto,float16)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 
@@ -237,9 +241,11 @@ def main(argv=None) -> int:
     modes = [None if m == "auto" else m for m in args.quantize.split(",")]
     runs = []
     peak = bandwidth = None
-    for model_dir, mode in [(m, q) for m in args.model.split(",") for q in modes]:
+    cache_dtypes = args.kv_cache_dtype.split(",")
+    for model_dir, mode, cache_dtype in [(m, q, c) for m in args.model.split(",") for q in modes for c in cache_dtypes]:
         engine = LmiDistEngine.load(EngineOptions(model_dir=model_dir, dtype=args.dtype, device=args.device,
-                                                  kv_cache_bytes=args.kv_cache_bytes, quantize=mode))
+                                                  kv_cache_bytes=args.kv_cache_bytes, quantize=mode,
+                                                  kv_cache_dtype=cache_dtype))
         needed = max(batches) * -(-(args.prompt + args.decode + 1) // engine.capacity.block_size)
         if needed > engine.capacity.num_blocks:
             parser.error(f"--batch {max(batches)} needs {needed} KV blocks, the cache has "
@@ -247,15 +253,17 @@ def main(argv=None) -> int:
         if peak is None:
             peak = matmul_peak_gflops(engine.model.device)
             bandwidth = memory_read_gbps(engine.model.device)
-        runs.append({"model": model_dir, **bench_mode(engine, args, batches, peak, bandwidth)})
+        runs.append({"model": model_dir, "kv_cache_dtype": str(engine.cache.keys[0].dtype).replace("torch.", ""),
+                     **bench_mode(engine, args, batches, peak, bandwidth)})
         del engine
     for run in runs[1:]:
         run["ratio_to_first"] = [
             {key: row[key] / base[key] for key in ("prefill_tokens_per_s", "decode_tokens_per_s",
                                                     "generation_tokens_per_s")}
             for row, base in zip(run["results"], runs[0]["results"])]
-        log.info("quantization %s over %s: decode tok/s x %s, prefill tok/s x %s", run["quantization"],
-                 runs[0]["quantization"], " ".join(f"{r['decode_tokens_per_s']:.2f}" for r in run["ratio_to_first"]),
+        log.info("quantization %s, KV cache %s over %s, %s: decode tok/s x %s, prefill tok/s x %s",
+                 run["quantization"], run["kv_cache_dtype"], runs[0]["quantization"], runs[0]["kv_cache_dtype"],
+                 " ".join(f"{r['decode_tokens_per_s']:.2f}" for r in run["ratio_to_first"]),
                  " ".join(f"{r['prefill_tokens_per_s']:.2f}" for r in run["ratio_to_first"]))
     # The first mode's figures at the top level, as before --quantize (tests/load/summarize.py reads them).
     summary = {**runs[0], "matmul_peak_gflops": peak, "memory_read_gbps": bandwidth,

@@ -32,3 +32,29 @@ def blocks_for(length: int, block_size: int, order: List[int]) -> List[int]:
     taken = order[:count]
     del order[:count]
     return taken
+
+
+def decodes_after_prefills(engine: LmiDistEngine, lengths: List[int], seed: int) -> List[ScheduledSequence]:
+    """Prefills one random prompt per length on shuffled blocks, then returns each one's next decode token."""
+    order = np.random.default_rng(seed).permutation(engine.capacity.num_blocks).tolist()
+    decodes = []
+    for i, length in enumerate(lengths):
+        prompt = [1] + np.random.default_rng(seed * 100 + i).integers(3, 32000, length - 1).tolist()
+        table = blocks_for(length + 1, engine.capacity.block_size, order)
+        forward_logits(engine, [ScheduledSequence(i, prompt, 0, table)])
+        decodes.append(ScheduledSequence(i, [7 + i], length, table))
+    return decodes
+
+
+def with_gathering_attention(engine: LmiDistEngine, seqs: List[ScheduledSequence]) -> List[torch.Tensor]:
+    """forward_logits with the torch attention path (blocks gathered for bmm) in place of the CPU kernel."""
+    from lmi_worker.engine.paged_attention import PagedAttention
+
+    model = engine.model
+    kernel_attention = model.attention
+    try:
+        model.attention = PagedAttention(kernel_attention.scale, kernel_attention.sliding_window,
+                                         use_cpu_kernel=False, threads=1)
+        return forward_logits(engine, seqs)
+    finally:
+        model.attention = kernel_attention

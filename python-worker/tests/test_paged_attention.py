@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from forward_probe import blocks_for, forward_logits
+from forward_probe import blocks_for, decodes_after_prefills, forward_logits, with_gathering_attention
 from lmi_worker.engine.step_builder import ScheduledSequence
 
 TOLERANCE = 1e-4
@@ -69,27 +69,13 @@ def test_decode_alone_equals_decode_inside_a_mixed_batch_of_16(tiny_llama_engine
 
 
 def test_cpu_kernel_and_gathering_path_agree_on_decode(tiny_llama_engine):
-    from lmi_worker.engine.paged_attention import PagedAttention
-
     engine = tiny_llama_engine
     model = engine.model
-    bs = engine.capacity.block_size
-    order = np.random.default_rng(9).permutation(engine.capacity.num_blocks).tolist()
-    decodes = []
-    for i, length in enumerate((1, 15, 16, 17, 70)):
-        prompt = _prompt(300 + i, length)
-        table = blocks_for(length + 1, bs, order)
-        forward_logits(engine, [ScheduledSequence(i, prompt, 0, table)])
-        decodes.append(ScheduledSequence(i, [7 + i], length, table))
-    kernel_attention = model.attention
     if model.device.type != "cpu":
         pytest.skip("the native kernel is the CPU decode path")
-    assert kernel_attention.kernel is not None, "the CPU kernel should build on this machine (gcc)"
+    assert model.attention.kernel is not None, "the CPU kernel should build on this machine (gcc)"
+    decodes = decodes_after_prefills(engine, [1, 15, 16, 17, 70], seed=9)
     with_kernel = forward_logits(engine, decodes)
-    try:
-        model.attention = PagedAttention(kernel_attention.scale, None, use_cpu_kernel=False, threads=1)
-        gathered = forward_logits(engine, decodes)
-    finally:
-        model.attention = kernel_attention
+    gathered = with_gathering_attention(engine, decodes)
     for a, b in zip(with_kernel, gathered):
         assert torch.allclose(a, b, atol=TOLERANCE, rtol=0)

@@ -23,7 +23,7 @@ from .sampler import Sampler, SamplerRow
 from .sequence_state import SequenceState
 from .step import ERR_UNKNOWN_ADAPTER, SamplingParams, StepBatch, StepError, StepOutput
 from .step_validation import validate_step
-from .weights import load_weights, resolve_dtype
+from .weights import load_weights, resolve_dtype, resolve_kv_cache_dtype
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ class LmiDistEngine:
         # Allocated before the KV cache, which takes what device memory is left.
         lora = (AdapterSlots(config, options.max_loras, options.max_lora_rank, dtype, device)
                 if options.max_loras else None)
+        cache_dtype = resolve_kv_cache_dtype(options.kv_cache_dtype, dtype)
         per_block = KvCache.bytes_per_block(config.num_hidden_layers, config.num_key_value_heads,
-                                            config.head_dim, options.block_size, dtype)
+                                            config.head_dim, options.block_size, cache_dtype)
         useful = options.max_num_seqs * -(-max_model_len // options.block_size) * per_block
         budget = _kv_budget(options, device, useful)
         num_blocks = budget // per_block
@@ -81,7 +82,7 @@ class LmiDistEngine:
                              f"{options.block_size} tokens, but one sequence of max_model_len {max_model_len} "
                              f"needs {needed} ({needed * per_block} bytes)")
         cache = KvCache.allocate(config.num_hidden_layers, config.num_key_value_heads, config.head_dim,
-                                 options.block_size, num_blocks, dtype, device)
+                                 options.block_size, num_blocks, cache_dtype, device)
         report("kv_cache", 1.0)
         capacity = Capacity(num_blocks=num_blocks, block_size=options.block_size, max_model_len=max_model_len,
                             vocab_size=config.vocab_size, eos_token_ids=tuple(config.eos_token_ids),
@@ -89,9 +90,10 @@ class LmiDistEngine:
                             device=str(device), architecture=config.architecture,
                             num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block,
                             weight_bytes=model.weight_bytes, quantization=quant.method)
-        log.info("loaded %s (%s, %s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB)",
+        log.info("loaded %s (%s, %s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB, %s)",
                  config.architecture, capacity.dtype, capacity.device, capacity.weight_bytes / 2**20,
-                 capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20)
+                 capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20,
+                 str(cache_dtype).replace("torch.", ""))
         return cls(model, cache, capacity, lora)
 
     def register_adapter(self, adapter_id: int, name: str, path: str) -> LoraAdapter:

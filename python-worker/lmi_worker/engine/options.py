@@ -21,3 +21,5 @@ class EngineOptions:
     # None: as the checkpoint's config.json quantization_config says (float when absent); int8 or fp8
     # quantize a float checkpoint at load; see quant/formats.py for every method.
     quantize: Optional[str] = None
+    # auto: the compute dtype; float16 halves the cache's bytes (K and V rounded to float16 when written).
+    kv_cache_dtype: str = "auto"

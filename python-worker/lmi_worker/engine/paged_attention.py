@@ -18,9 +18,10 @@ PREFILL_QUERY_PIECE = 512
 class PagedAttention:
     """Writes a step's K/V into the cache, then attends each query to its own sequence's history.
 
-    The cache is [KVH, num_blocks, BS, D] per layer. Decode tokens use the native CPU kernel
-    when it is available (float32 on CPU); otherwise, and for prefill chunks, the blocks are
-    gathered into contiguous tensors and multiplied with bmm.
+    The cache is [KVH, num_blocks, BS, D] per layer, in the compute dtype or float16
+    (option.kv_cache_dtype). Decode tokens use the native CPU kernel when it is available
+    (float32 compute on CPU, a float32 or float16 cache); otherwise, and for prefill chunks, the
+    blocks are gathered into contiguous tensors, in the compute dtype, and multiplied with bmm.
     """
 
     def __init__(self, scale: float, sliding_window: Optional[int], use_cpu_kernel: bool, threads: int):
@@ -34,8 +35,10 @@ class PagedAttention:
         """q: [T, H, D], k/v: [T, KVH, D]. Returns [T, H * D]."""
         num_tokens, num_heads, head_dim = q.shape
         kv_heads = k_cache.shape[0]
-        k_cache.view(-1, head_dim).index_copy_(0, meta.write_rows, k.transpose(0, 1).reshape(-1, head_dim))
-        v_cache.view(-1, head_dim).index_copy_(0, meta.write_rows, v.transpose(0, 1).reshape(-1, head_dim))
+        k_cache.view(-1, head_dim).index_copy_(0, meta.write_rows,
+                                               k.transpose(0, 1).reshape(-1, head_dim).to(k_cache.dtype))
+        v_cache.view(-1, head_dim).index_copy_(0, meta.write_rows,
+                                               v.transpose(0, 1).reshape(-1, head_dim).to(v_cache.dtype))
         out = torch.empty((num_tokens, num_heads, head_dim), dtype=q.dtype, device=q.device)
         if meta.decode is not None:
             out[meta.decode.rows] = self._decode(q[meta.decode.rows], k_cache, v_cache, meta.decode)
@@ -46,7 +49,7 @@ class PagedAttention:
 
     def _decode(self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                 group: DecodeGroup) -> torch.Tensor:
-        if self.kernel is not None:
+        if self.kernel is not None and cpu_kernels.decode_attention_supports(self.kernel, q, k_cache):
             return cpu_kernels.paged_decode_attention(self.kernel, q, k_cache, v_cache, group.block_tables,
                                                       group.context_lens, self.sliding_window, self.scale,
                                                       self.threads)
@@ -56,8 +59,8 @@ class PagedAttention:
         groups = num_heads // kv_heads
         context = group.mask.shape[1]
         qg = q.view(batch, kv_heads, groups, head_dim).transpose(0, 1).reshape(kv_heads * batch, groups, head_dim)
-        keys = _gather(k_cache, group.block_rows).view(kv_heads * batch, context, head_dim)
-        values = _gather(v_cache, group.block_rows).view(kv_heads * batch, context, head_dim)
+        keys = _gather(k_cache, group.block_rows, q.dtype).view(kv_heads * batch, context, head_dim)
+        values = _gather(v_cache, group.block_rows, q.dtype).view(kv_heads * batch, context, head_dim)
         mask = group.mask[None, :, None, :].expand(kv_heads, batch, 1, context).reshape(kv_heads * batch, 1, context)
         out = _attend(qg, keys, values, mask, self.scale).view(kv_heads, batch, groups, head_dim)
         return out.transpose(0, 1).reshape(batch, num_heads, head_dim)
@@ -68,8 +71,8 @@ class PagedAttention:
         n, num_heads, head_dim = q.shape
         groups = num_heads // kv_heads
         context = chunk.first_pos + n
-        keys = _gather(k_cache, chunk.block_rows).view(kv_heads, -1, head_dim)[:, :context]
-        values = _gather(v_cache, chunk.block_rows).view(kv_heads, -1, head_dim)[:, :context]
+        keys = _gather(k_cache, chunk.block_rows, q.dtype).view(kv_heads, -1, head_dim)[:, :context]
+        values = _gather(v_cache, chunk.block_rows, q.dtype).view(kv_heads, -1, head_dim)[:, :context]
         out = torch.empty_like(q)
         key_pos = torch.arange(context, device=q.device)[None, :]
         for lo in range(0, n, PREFILL_QUERY_PIECE):
@@ -97,7 +100,7 @@ def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tenso
     return torch.bmm(torch.softmax(scores, dim=-1), v)
 
 
-def _gather(cache: torch.Tensor, block_rows: torch.Tensor) -> torch.Tensor:
-    """Whole blocks of a [KVH, num_blocks, BS, D] cache, by row of its [KVH * num_blocks, BS * D] view."""
+def _gather(cache: torch.Tensor, block_rows: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Whole blocks of a [KVH, num_blocks, BS, D] cache, by row of its [KVH * num_blocks, BS * D] view, in dtype."""
     kv_heads, num_blocks, block_size, head_dim = cache.shape
-    return cache.view(kv_heads * num_blocks, block_size * head_dim).index_select(0, block_rows)
+    return cache.view(kv_heads * num_blocks, block_size * head_dim).index_select(0, block_rows).to(dtype)

@@ -45,6 +45,19 @@ def resolve_dtype(option: str, config: ModelConfig) -> torch.dtype:
     return DTYPE_OPTIONS[value]
 
 
+KV_CACHE_DTYPES = {"float16": torch.float16, "fp16": torch.float16}
+
+
+def resolve_kv_cache_dtype(option: str, dtype: torch.dtype) -> torch.dtype:
+    """The KV cache's dtype for option.kv_cache_dtype: 'auto' is the compute dtype."""
+    value = option.strip().lower()
+    if value == "auto":
+        return dtype
+    if value not in KV_CACHE_DTYPES:
+        raise ValueError(f"option.kv_cache_dtype {option!r} is not supported; allowed: auto, float16 (fp16)")
+    return KV_CACHE_DTYPES[value]
+
+
 def load_weights(
     model_dir: Union[str, os.PathLike], config: ModelConfig, dtype: torch.dtype, prequantized: bool = False
 ) -> Dict[str, torch.Tensor]:

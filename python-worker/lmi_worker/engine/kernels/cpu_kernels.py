@@ -43,6 +43,7 @@ _P, _I, _F = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
 # Each exported kernel's parameters (pointers, int64 sizes, float scalars), in the C order; all return void.
 _SIGNATURES = {
     "paged_decode_attention": [_P] * 5 + [_I] * 8 + [_F, _I, _P],
+    "paged_decode_attention_f16": [_P] * 5 + [_I] * 8 + [_F, _I, _P],
     "int8_linear": [_P] * 3 + [_I] * 4 + [_P],
     "fp8_linear": [_P] * 3 + [_I] * 4 + [_P],
     "f32_rows_linear": [_P] * 3 + [_I] * 4 + [_P],
@@ -81,19 +82,34 @@ def load_library() -> Optional[ctypes.CDLL]:
         fn.restype = None
         fn.argtypes = argtypes
     library.panel_gemm_available.restype = ctypes.c_int
+    library.paged_decode_attention_f16_supports.restype = ctypes.c_int
+    library.paged_decode_attention_f16_supports.argtypes = [_I] * 3
     log.info("CPU kernels loaded from %s", target)
     return library
+
+
+def decode_attention_supports(library: ctypes.CDLL, q: torch.Tensor, k_cache: torch.Tensor) -> bool:
+    """Whether the kernel computes this decode: float32 queries; a float32 cache, or a float16 one for the
+    head shapes of its one-pass (AVX-512) path."""
+    if q.dtype != torch.float32:
+        return False
+    if k_cache.dtype == torch.float32:
+        return True
+    return k_cache.dtype == torch.float16 and bool(
+        library.paged_decode_attention_f16_supports(q.shape[1], k_cache.shape[0], q.shape[2]))
 
 
 def paged_decode_attention(library: ctypes.CDLL, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                            block_tables: torch.Tensor, context_lens: torch.Tensor, sliding_window: Optional[int],
                            scale: float, threads: int) -> torch.Tensor:
-    """q: [B, H, D] float32; caches [KVH, blocks, BS, D] float32; block_tables [B, max_blocks] int32."""
+    """q: [B, H, D] float32; caches [KVH, blocks, BS, D] float32 or float16 (see decode_attention_supports);
+    block_tables [B, max_blocks] int32."""
     batch, heads, head_dim = q.shape
     kv_heads, num_blocks, block_size, _ = k_cache.shape
     q = q.contiguous()
     out = torch.empty_like(q)
-    library.paged_decode_attention(
+    fn = library.paged_decode_attention_f16 if k_cache.dtype == torch.float16 else library.paged_decode_attention
+    fn(
         q.data_ptr(), k_cache.data_ptr(), v_cache.data_ptr(), block_tables.data_ptr(), context_lens.data_ptr(),
         batch, heads, kv_heads, head_dim, block_size, num_blocks, block_tables.shape[1],
         sliding_window or 0, scale, threads, out.data_ptr())

@@ -17,10 +17,12 @@
 
 /* Blocks sit at random places in the cache, and hardware prefetchers stop at page edges:
  * fetching a block before it is needed keeps the loads streaming. */
-static void prefetch_block(const float *block, int64_t floats)
+static void prefetch_bytes(const void *block, int64_t bytes)
 {
-    for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(block + i, 0, 3);
+    for (int64_t i = 0; i < bytes; i += 64) __builtin_prefetch((const char *)block + i, 0, 3);
 }
+
+static void prefetch_block(const float *block, int64_t floats) { prefetch_bytes(block, floats * 4); }
 
 #if defined(__AVX512F__)
 #include "vector_exp.h"
@@ -49,11 +51,21 @@ static inline __m512 sum16(__m512 v[16])
 
 /* One (sequence, KV head) task: positions [first, length) of the blocks in `table`, for `groups` query
  * heads at q (head_dim a multiple of 16), written to out. */
-static void attend_task(const float *restrict kh, const float *restrict vh, const int32_t *restrict table,
-                        const float *restrict q, int64_t first, int64_t length, int64_t groups, int64_t head_dim,
-                        int64_t block_size, float scale, float *restrict out)
+/* 16 cache values from element i of a float32 (half 0) or float16 (half 1) cache. */
+static inline __attribute__((always_inline)) __m512 load16(const void *base, int64_t i, const int half)
 {
-    const int64_t block_floats = block_size * head_dim, vecs = head_dim / 16;
+    if (half) return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)base + i)));
+    return _mm512_loadu_ps((const float *)base + i);
+}
+
+static inline __attribute__((always_inline)) void attend_task(const void *restrict kh, const void *restrict vh,
+                                                               const int32_t *restrict table,
+                                                               const float *restrict q, int64_t first, int64_t length,
+                                                               int64_t groups, int64_t head_dim, int64_t block_size,
+                                                               float scale, const int half, float *restrict out)
+{
+    const int64_t block_floats = block_size * head_dim, vecs = head_dim / 16, item = half ? 2 : 4;
+    const char *kb = kh, *vb = vh;
     __m512 acc[MAX_GROUPS][MAX_DIM_VECS];
     float running_max[MAX_GROUPS], running_sum[MAX_GROUPS];
     for (int64_t g = 0; g < groups; g++) {
@@ -63,16 +75,16 @@ static void attend_task(const float *restrict kh, const float *restrict vh, cons
     }
     const int64_t first_block = first / block_size, blocks = (length + block_size - 1) / block_size;
     for (int64_t blk = first_block; blk < blocks && blk < first_block + PREFETCH_AHEAD; blk++) {
-        prefetch_block(kh + (int64_t)table[blk] * block_floats, block_floats);
-        prefetch_block(vh + (int64_t)table[blk] * block_floats, block_floats);
+        prefetch_bytes(kb + (int64_t)table[blk] * block_floats * item, block_floats * item);
+        prefetch_bytes(vb + (int64_t)table[blk] * block_floats * item, block_floats * item);
     }
     for (int64_t blk = first_block; blk < blocks; blk++) {
         if (blk + PREFETCH_AHEAD < blocks) {
-            prefetch_block(kh + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats, block_floats);
-            prefetch_block(vh + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats, block_floats);
+            prefetch_bytes(kb + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats * item, block_floats * item);
+            prefetch_bytes(vb + (int64_t)table[blk + PREFETCH_AHEAD] * block_floats * item, block_floats * item);
         }
-        const float *keys = kh + (int64_t)table[blk] * block_floats;
-        const float *values = vh + (int64_t)table[blk] * block_floats;
+        const char *keys = kb + (int64_t)table[blk] * block_floats * item;
+        const char *values = vb + (int64_t)table[blk] * block_floats * item;
         const int64_t base = blk * block_size;
         for (int64_t t0 = 0; t0 < block_size && base + t0 < length; t0 += 16) {
             const int64_t n = block_size - t0 < 16 ? block_size - t0 : 16;
@@ -88,7 +100,7 @@ static void attend_task(const float *restrict kh, const float *restrict vh, cons
                     if (t < hi)
                         for (int64_t c = 0; c < vecs; c++)
                             d = _mm512_fmadd_ps(_mm512_loadu_ps(qg + c * 16),
-                                                _mm512_loadu_ps(keys + (t0 + t) * head_dim + c * 16), d);
+                                                load16(keys, (t0 + t) * head_dim + c * 16, half), d);
                     dots[t] = d;
                 }
                 const __m512 scores = _mm512_mul_ps(sum16(dots), _mm512_set1_ps(scale));
@@ -105,7 +117,7 @@ static void attend_task(const float *restrict kh, const float *restrict vh, cons
                 for (int64_t t = lo; t < hi; t++) {
                     const __m512 w = _mm512_set1_ps(weights[t]);
                     for (int64_t c = 0; c < vecs; c++)
-                        acc[g][c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(values + (t0 + t) * head_dim + c * 16),
+                        acc[g][c] = _mm512_fmadd_ps(w, load16(values, (t0 + t) * head_dim + c * 16, half),
                                                     acc[g][c]);
                 }
             }
@@ -225,7 +237,7 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
                 const int32_t *table = block_tables + b * max_blocks;
 #if defined(__AVX512F__)
                 if (one_pass) {
-                    attend_task(kh, vh, table, qb, first, length, groups, head_dim, block_size, scale,
+                    attend_task(kh, vh, table, qb, first, length, groups, head_dim, block_size, scale, 0,
                                 out + (b * heads + kvh * groups) * head_dim);
                     continue;
                 }
@@ -256,3 +268,38 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
         free(acc);
     }
 }
+
+#if defined(__AVX512F__)
+/* As paged_decode_attention for a float16 cache, one pass only: the caller checks
+ * paged_decode_attention_f16_supports first and otherwise gathers the blocks for torch. */
+int paged_decode_attention_f16_supports(int64_t heads, int64_t kv_heads, int64_t head_dim)
+{
+    return head_dim % 16 == 0 && head_dim <= 16 * MAX_DIM_VECS && heads / kv_heads <= MAX_GROUPS;
+}
+
+void paged_decode_attention_f16(const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                                const int32_t *block_tables, const int32_t *context_lens, int64_t batch,
+                                int64_t heads, int64_t kv_heads, int64_t head_dim, int64_t block_size,
+                                int64_t num_blocks, int64_t max_blocks, int64_t sliding_window, float scale,
+                                int64_t threads, float *out)
+{
+    const int64_t groups = heads / kv_heads, head_stride = num_blocks * block_size * head_dim;
+#pragma omp parallel for collapse(2) schedule(dynamic) num_threads(threads)
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t kvh = 0; kvh < kv_heads; kvh++) {
+            const int64_t length = context_lens[b];
+            const int64_t first = sliding_window > 0 && length > sliding_window ? length - sliding_window : 0;
+            attend_task(k_cache + kvh * head_stride, v_cache + kvh * head_stride, block_tables + b * max_blocks,
+                        q + (b * heads + kvh * groups) * head_dim, first, length, groups, head_dim, block_size, scale,
+                        1, out + (b * heads + kvh * groups) * head_dim);
+        }
+}
+#else
+int paged_decode_attention_f16_supports(int64_t heads, int64_t kv_heads, int64_t head_dim)
+{
+    (void)heads, (void)kv_heads, (void)head_dim;
+    return 0;
+}
+
+void paged_decode_attention_f16(void) {}
+#endif

@@ -54,6 +54,7 @@ public final class ModelJson {
             ObjectNode memory = description.putObject("memory");
             memory.put("weights_bytes", model.memory().weightBytes());
             memory.put("kv_cache_bytes", model.memory().kvCacheBytes());
+            memory.put("kv_cache_tokens", model.memory().kvCacheTokens());
             memory.put("quantization", model.memory().quantization());
         }
         description.set("config", Json.MAPPER.valueToTree(model.effectiveConfig()));

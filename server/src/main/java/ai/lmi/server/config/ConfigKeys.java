@@ -21,6 +21,8 @@ final class ConfigKeys {
     /** Unset: the checkpoint's quantization_config, float weights when it has none. */
     static final ConfigKey<Quantization> QUANTIZE =
             new ConfigKey<>("option.quantize", Quantization.class, ValueParsers.oneOf(Quantization.class), null);
+    static final ConfigKey<KvCacheDtype> KV_CACHE_DTYPE =
+            new ConfigKey<>("option.kv_cache_dtype", KvCacheDtype.class, ValueParsers.oneOf(KvCacheDtype.class), "auto");
     static final ConfigKey<Device> DEVICE =
             new ConfigKey<>("option.device", Device.class, ValueParsers.oneOf(Device.class), "auto");
     static final ConfigKey<Integer> TENSOR_PARALLEL_DEGREE =
@@ -118,7 +120,7 @@ final class ConfigKeys {
     static final ConfigKey<Integer> WORKER_RESTART_WINDOW_S =
             new ConfigKey<>("worker_restart_window_s", Integer.class, ValueParsers.integer(1, 86400), "600");
 
-    static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, QUANTIZE, DEVICE,
+    static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, QUANTIZE, KV_CACHE_DTYPE, DEVICE,
             TENSOR_PARALLEL_DEGREE, MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
             BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, ENABLE_LORA,
             MAX_LORAS, MAX_LORA_RANK, ADAPTERS, POOLING, NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY,

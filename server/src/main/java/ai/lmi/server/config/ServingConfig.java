@@ -43,6 +43,11 @@ public final class ServingConfig {
         return value(ConfigKeys.DTYPE);
     }
 
+    /** {@code option.kv_cache_dtype}, default {@code auto}: the compute dtype. */
+    public KvCacheDtype kvCacheDtype() {
+        return value(ConfigKeys.KV_CACHE_DTYPE);
+    }
+
     /** {@code option.quantize}; empty: as the checkpoint's {@code quantization_config} says, else float. */
     public Optional<Quantization> quantize() {
         return Optional.ofNullable(value(ConfigKeys.QUANTIZE));

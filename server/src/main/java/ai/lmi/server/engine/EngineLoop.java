@@ -281,7 +281,8 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
         workerPid = worker.pid();
         WorkerCapacity capacity = worker.capacity();
         maxModelLen = capacity.maxModelLen();
-        memory = new ModelMemory(capacity.weightBytes(), capacity.kvCacheBytes(), capacity.quantization());
+        memory = new ModelMemory(capacity.weightBytes(), capacity.kvCacheBytes(),
+                (long) capacity.numBlocks() * capacity.blockSize(), capacity.quantization());
         KvCacheManager kvCache = new KvCacheManager(new BlockPool(capacity.numBlocks()), capacity.blockSize(),
                 settings.enablePrefixCaching());
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),

@@ -1,5 +1,6 @@
 package ai.lmi.server.engine;
 
+import ai.lmi.server.config.KvCacheDtype;
 import ai.lmi.server.config.Quantization;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.worker.EngineOptions;
@@ -28,6 +29,7 @@ public final class WorkerLauncher {
         EngineOptions options = EngineOptions.forModel(modelDir.toString())
                 .withDtype(config.dtype().configName())
                 .withQuantize(config.quantize().map(Quantization::configName).orElse(null))
+                .withKvCacheDtype(config.kvCacheDtype() == KvCacheDtype.AUTO ? null : config.kvCacheDtype().configName())
                 .withDevice(config.device().configName())
                 .withMaxModelLen(config.maxModelLen().isPresent() ? config.maxModelLen().getAsInt() : null)
                 .withBlockSize(config.blockSize())

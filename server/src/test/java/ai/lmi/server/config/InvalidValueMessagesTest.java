@@ -31,6 +31,7 @@ class InvalidValueMessagesTest {
                 Arguments.of("option.dtype", "int8", "must be one of auto, float32, fp32, float16, fp16, bfloat16, bf16"),
                 Arguments.of("option.device", "tpu", "must be one of auto, cpu, cuda"),
                 Arguments.of("option.quantize", "int4", "must be one of int8, fp8, gptq, awq"),
+                Arguments.of("option.kv_cache_dtype", "fp8", "must be one of auto, float16, fp16"),
                 Arguments.of("option.tensor_parallel_degree", "0", POSITIVE),
                 Arguments.of("option.tensor_parallel_degree", "max", POSITIVE),
                 Arguments.of("option.max_model_len", "-1", POSITIVE),

@@ -24,6 +24,7 @@ class ServingConfigRenderingTest {
         expected.put("option.rolling_batch", entry("lmi-dist", "default"));
         expected.put("option.dtype", entry("bfloat16", "command line"));
         expected.put("option.quantize", entry(null, "default"));
+        expected.put("option.kv_cache_dtype", entry("auto", "default"));
         expected.put("option.device", entry("auto", "default"));
         expected.put("option.tensor_parallel_degree", entry(1, "default"));
         expected.put("option.max_model_len", entry(null, "default"));
@@ -80,7 +81,8 @@ class ServingConfigRenderingTest {
 
         assertEquals("option.model_id=null (default), option.task=text-generation (default), "
                 + "option.rolling_batch=lmi-dist (default), "
-                + "option.dtype=auto (default), option.quantize=null (default), option.device=auto (default), "
+                + "option.dtype=auto (default), option.quantize=null (default), option.kv_cache_dtype=auto (default), "
+                + "option.device=auto (default), "
                 + "option.tensor_parallel_degree=1 (default), option.max_model_len=null (default), "
                 + "option.max_rolling_batch_size=64 (default), option.max_num_batched_tokens=2048 (default), "
                 + "option.enable_chunked_prefill=true (default), option.batching=continuous (default), "

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Quantized weights served by the real worker: {@code option.quantize} quantizes a float checkpoint at load, a
  * pre-quantized checkpoint (int8 and fp8 written by python-worker/tests/make_quantized_models.py, GPTQ and AWQ
  * by make_gptq_awq_models.py) is recognised by its {@code quantization_config}, quantized at load and
- * pre-quantized answer alike, and the management API reports the weight and KV bytes.
+ * pre-quantized answer alike, and the management API reports the weight and KV bytes; a float16 KV cache
+ * ({@code option.kv_cache_dtype}) holds twice the tokens.
  */
 class QuantizedServingTest {
     private static final String PROMPT = "The history of the city begins with a small settlement by the river";
@@ -77,6 +78,23 @@ class QuantizedServingTest {
             JsonNode memory = memory(server, "tiny-llama");
             assertEquals("none", memory.path("quantization").asText());
             assertEquals(FLOAT_BYTES, memory.path("weights_bytes").asLong());
+        }
+    }
+
+    @Test
+    void aFloat16KvCacheHoldsTwiceTheTokensInTheSameBytesAndAnswersAlike() {
+        JsonNode floatCache;
+        long floatTokens;
+        try (TestServer server = TestServer.start(TestServer.tinyLlama(), "--option.kv_cache_bytes", "16m")) {
+            floatTokens = memory(server, "tiny-llama").path("kv_cache_tokens").asLong();
+            floatCache = completion(server);
+        }
+        try (TestServer server = TestServer.start(TestServer.tinyLlama(), "--option.kv_cache_bytes", "16m",
+                "--option.kv_cache_dtype", "fp16")) {
+            JsonNode memory = memory(server, "tiny-llama");
+            assertEquals(16 << 20, memory.path("kv_cache_bytes").asLong());
+            assertEquals(2 * floatTokens, memory.path("kv_cache_tokens").asLong());
+            assertEquals(text(floatCache), text(completion(server)), "greedy text unchanged by float16 K and V");
         }
     }
 
