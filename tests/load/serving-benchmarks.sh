@@ -4,8 +4,8 @@
 #
 #   tests/load/serving-benchmarks.sh [SCENARIO...]    (default: all of them)
 #
-# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize budget. REPEATS (default 3) runs of each;
-# QUANTIZE (e.g. int8) runs efficiency, mixed and budget with that option.quantize; OUT (default
+# Scenarios: efficiency mixed sweep static prefix chunked embeddings lora quantize budget kvcache. REPEATS (default 3)
+# runs of each; QUANTIZE (e.g. int8) runs efficiency, mixed, budget and kvcache with that option.quantize; OUT (default
 # bench-results/) receives <scenario>-<config>-<run>.json plus the servers' logs. Summarize with
 #   /usr/bin/python3 tests/load/summarize.py OUT
 set -euo pipefail
@@ -227,6 +227,20 @@ scenario_lora() {
 
 # Output tokens/s of issue 13's workload (64 requests of 128 prompt and 64 output tokens at concurrency 16) per
 # option.quantize mode, float32 first and last against the machine's drift.
+# option.kv_cache_dtype on issue 13's workload, with QUANTIZE (default int8) weights, the two dtypes in turn.
+scenario_kvcache() {
+  local run dtype
+  for run in $(seq 1 "$REPEATS"); do
+    for dtype in auto float16; do
+      start_server "kvcache-$dtype" --option.quantize "${QUANTIZE:-int8}" --option.kv_cache_dtype "$dtype"
+      bench "kvcache-$dtype-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
+        --ignore-eos
+      bench "kvcache-$dtype-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
+        --ignore-eos --metrics
+      stop_server
+    done
+  done
+}
 scenario_quantize() {
   local run mode
   for run in $(seq 1 "$REPEATS"); do
@@ -268,12 +282,12 @@ scenario_budget() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora quantize budget)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(efficiency mixed sweep static prefix chunked embeddings lora quantize budget kvcache)
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora|quantize|budget) "scenario_$scenario" ;;
+    efficiency|mixed|sweep|static|prefix|chunked|embeddings|lora|quantize|budget|kvcache) "scenario_$scenario" ;;
     *) log "unknown scenario: $scenario (efficiency, mixed, sweep, static, prefix, chunked, embeddings, lora," \
-      "quantize, budget)"; exit 2 ;;
+      "quantize, budget, kvcache)"; exit 2 ;;
   esac
 done
 log "results in $OUT"

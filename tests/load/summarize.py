@@ -138,6 +138,14 @@ def quantize(out: str) -> None:
             print(latency_row(mode, runs))
 
 
+def kvcache(out: str) -> None:
+    latency_header("option.kv_cache_dtype, 16 streams")
+    for dtype in ("auto", "float16"):
+        runs = [only_run(s) for s in load_runs(out, f"kvcache-{dtype}-[0-9]*.json")]
+        if runs:
+            print(latency_row(dtype, runs))
+
+
 def budget(out: str) -> None:
     latency_header("max_num_batched_tokens, 16 streams")
     for tokens in (256, 512, 1024, 2048, 8192):
@@ -170,7 +178,8 @@ def main(argv) -> int:
             ("Text embeddings", "embeddings", lambda: embeddings(out)),
             ("LoRA adapters", "lora", lambda: lora(out)),
             ("Quantization", "quantize", lambda: quantize(out)),
-            ("Step token budget", "budget", lambda: budget(out))):
+            ("Step token budget", "budget", lambda: budget(out)),
+            ("KV cache dtype", "kvcache", lambda: kvcache(out))):
         if glob.glob(os.path.join(out, name + "-*.json")):
             print(f"### {title}\n")
             table()
