@@ -225,24 +225,28 @@ scenario_lora() {
   done
 }
 
-# Output tokens/s of issue 13's workload (64 requests of 128 prompt and 64 output tokens at concurrency 16) per
-# option.quantize mode, float32 first and last against the machine's drift.
+# Issue 13's workload: 64 requests of 128 prompt and 64 output tokens at concurrency 16, after 32 untimed ones.
+# issue13_workload WARMUP_NAME NAME
+issue13_workload() {
+  bench "$1" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 --ignore-eos
+  bench "$2" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 --ignore-eos --metrics
+}
+
 # option.kv_cache_dtype on issue 13's workload, with QUANTIZE (default int8) weights, the two dtypes in turn.
 scenario_kvcache() {
   local run dtype
   for run in $(seq 1 "$REPEATS"); do
     for dtype in auto float16; do
       start_server "kvcache-$dtype" --option.quantize "${QUANTIZE:-int8}" --option.kv_cache_dtype "$dtype"
-      bench "kvcache-$dtype-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
-        --ignore-eos
-      bench "kvcache-$dtype-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
-        --ignore-eos --metrics
+      issue13_workload "kvcache-$dtype-warmup-$run" "kvcache-$dtype-$run"
       stop_server
     done
   done
 }
+
+# Output tokens/s of issue 13's workload per option.quantize mode, float32 first and last against the drift.
 scenario_quantize() {
-  local run mode
+  local run mode name
   for run in $(seq 1 "$REPEATS"); do
     for mode in none int8 fp8 none; do
       if [ "$mode" = none ]; then
@@ -250,15 +254,9 @@ scenario_quantize() {
       else
         start_server "quantize-$mode" --option.quantize "$mode"
       fi
-      bench "quantize-$mode-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
-        --ignore-eos
-      if [ -f "$OUT/quantize-$mode-$run-a.json" ]; then
-        bench "quantize-$mode-$run-b" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
-          --ignore-eos --metrics
-      else
-        bench "quantize-$mode-$run-a" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
-          --ignore-eos --metrics
-      fi
+      name="quantize-$mode-$run-a"
+      [ ! -f "$OUT/$name.json" ] || name="quantize-$mode-$run-b"
+      issue13_workload "quantize-$mode-warmup-$run" "$name"
       stop_server
     done
   done
@@ -272,10 +270,7 @@ scenario_budget() {
   for run in $(seq 1 "$REPEATS"); do
     for budget in 256 512 1024 2048 8192; do
       start_server "budget-$budget" --option.max_num_batched_tokens "$budget" "${quantize[@]}"
-      bench "budget-$budget-warmup-$run" --concurrency 16 --num-requests 32 --prompt-tokens 128 --max-tokens 32 \
-        --ignore-eos
-      bench "budget-$budget-$run" --concurrency 16 --num-requests 64 --prompt-tokens 128 --max-tokens 64 \
-        --ignore-eos --metrics
+      issue13_workload "budget-$budget-warmup-$run" "budget-$budget-$run"
       stop_server
     done
   done

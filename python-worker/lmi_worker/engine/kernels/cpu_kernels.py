@@ -95,8 +95,13 @@ def decode_attention_supports(library: ctypes.CDLL, q: torch.Tensor, k_cache: to
         return False
     if k_cache.dtype == torch.float32:
         return True
-    return k_cache.dtype == torch.float16 and bool(
-        library.paged_decode_attention_f16_supports(q.shape[1], k_cache.shape[0], q.shape[2]))
+    return k_cache.dtype == torch.float16 and _f16_attention(library, q.shape[1], k_cache.shape[0], q.shape[2])
+
+
+@lru_cache(maxsize=None)
+def _f16_attention(library: ctypes.CDLL, heads: int, kv_heads: int, head_dim: int) -> bool:
+    # Asked once per shape, not on every layer of every step.
+    return bool(library.paged_decode_attention_f16_supports(heads, kv_heads, head_dim))
 
 
 def paged_decode_attention(library: ctypes.CDLL, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
@@ -121,10 +126,10 @@ def int8_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, sc
     return _weight_only(library.int8_linear, x, qweight, scale)
 
 
-def fp8_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    """x [T, in] float32 @ (e4m3(codes [out, in] uint8) * scale [] float32)^T: [T, out] float32."""
-    # The kernel widens E4M3 through float16, which carries the value times 2^-8.
-    return _weight_only(library.fp8_linear, x, codes, (scale * 256).reshape(1))
+def fp8_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, scale_x256: torch.Tensor) -> torch.Tensor:
+    """x [T, in] float32 @ (e4m3(codes [out, in] uint8) * scale)^T: [T, out] float32; scale_x256 float32 [1] is
+    the tensor's scale times 2^8 (the kernel widens E4M3 through float16, which carries the value times 2^-8)."""
+    return _weight_only(library.fp8_linear, x, codes, scale_x256)
 
 
 def f32_rows_linear(library: ctypes.CDLL, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -146,7 +151,13 @@ INT4_PANEL_MIN_ROWS = 17
 
 def panel_gemm_usable(library: ctypes.CDLL, rows: int, min_rows: int) -> bool:
     """Whether x of `rows` rows should take the panel GEMM (it needs AVX-512)."""
-    return rows >= min_rows and bool(library.panel_gemm_available())
+    return rows >= min_rows and _panel_gemm_built(library)
+
+
+@lru_cache(maxsize=None)
+def _panel_gemm_built(library: ctypes.CDLL) -> bool:
+    # Asked once, not on every projection of every step.
+    return bool(library.panel_gemm_available())
 
 
 def f32_panel_linear(library: ctypes.CDLL, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -167,6 +178,17 @@ def int8_panel_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tens
     return out
 
 
+def fp8_panel_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, values: torch.Tensor,
+                     scale: torch.Tensor) -> torch.Tensor:
+    """As fp8_linear, by the panel GEMM (many rows); values: float32 [256], each E4M3 code's value."""
+    x = x.contiguous()
+    scale = scale.float().reshape(1).contiguous()
+    out = torch.empty(x.shape[0], codes.shape[0], dtype=torch.float32)
+    library.fp8_panel_linear(x.data_ptr(), codes.data_ptr(), values.data_ptr(), scale.data_ptr(), x.shape[0],
+                             x.shape[1], codes.shape[0], THREADS, out.data_ptr())
+    return out
+
+
 def _weight_only(fn, x: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     x = x.contiguous()
     scale = scale.float().contiguous()
@@ -180,20 +202,21 @@ def int4_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, ze
                 scales: torch.Tensor, group_size: int) -> torch.Tensor:
     """x [T, in] float32 @ W^T, W[o, i] = (q[i, o] - zeros[g, o]) * scales[g, o] with g = i // group_size and
     q packed 8 input rows per int32 (qweight [in / 8, out]); zeros/scales [groups, out] float32."""
-    x = x.contiguous()
-    out = torch.empty(x.shape[0], qweight.shape[1], dtype=torch.float32)
-    library.int4_linear(x.data_ptr(), qweight.data_ptr(), zeros.data_ptr(), scales.data_ptr(), x.shape[0],
-                        x.shape[1], qweight.shape[1], group_size, THREADS, out.data_ptr())
-    return out
+    return _int4(library.int4_linear, x, qweight, zeros, scales, group_size)
 
 
 def int4_panel_linear(library: ctypes.CDLL, x: torch.Tensor, qweight: torch.Tensor, zeros: torch.Tensor,
                       scales: torch.Tensor, group_size: int) -> torch.Tensor:
     """As int4_linear, by the panel GEMM (many rows)."""
+    return _int4(library.int4_panel_linear, x, qweight, zeros, scales, group_size)
+
+
+def _int4(fn, x: torch.Tensor, qweight: torch.Tensor, zeros: torch.Tensor, scales: torch.Tensor,
+          group_size: int) -> torch.Tensor:
     x = x.contiguous()
     out = torch.empty(x.shape[0], qweight.shape[1], dtype=torch.float32)
-    library.int4_panel_linear(x.data_ptr(), qweight.data_ptr(), zeros.data_ptr(), scales.data_ptr(), x.shape[0],
-                              x.shape[1], qweight.shape[1], group_size, THREADS, out.data_ptr())
+    fn(x.data_ptr(), qweight.data_ptr(), zeros.data_ptr(), scales.data_ptr(), x.shape[0], x.shape[1], qweight.shape[1],
+       group_size, THREADS, out.data_ptr())
     return out
 
 
@@ -226,17 +249,6 @@ def rope_in_place(library: ctypes.CDLL, x: torch.Tensor, heads: int, head_dim: i
     positions = positions.contiguous()
     library.rope_in_place(x.data_ptr(), x.shape[0], x.stride(0), heads, head_dim, positions.data_ptr(),
                           cos_table.data_ptr(), sin_table.data_ptr(), THREADS)
-
-
-def fp8_panel_linear(library: ctypes.CDLL, x: torch.Tensor, codes: torch.Tensor, values: torch.Tensor,
-                     scale: torch.Tensor) -> torch.Tensor:
-    """As fp8_linear, by the panel GEMM (many rows); values: float32 [256], each E4M3 code's value."""
-    x = x.contiguous()
-    scale = scale.float().reshape(1).contiguous()
-    out = torch.empty(x.shape[0], codes.shape[0], dtype=torch.float32)
-    library.fp8_panel_linear(x.data_ptr(), codes.data_ptr(), values.data_ptr(), scale.data_ptr(), x.shape[0],
-                             x.shape[1], codes.shape[0], THREADS, out.data_ptr())
-    return out
 
 
 def _require_contiguous(t: torch.Tensor) -> None:

@@ -31,6 +31,12 @@ static void prefetch_block(const float *block, int64_t floats) { prefetch_bytes(
 #define MAX_DIM_VECS 16 /* head_dim up to 256 */
 #define PREFETCH_AHEAD 2
 
+/* The head shapes the one-pass path serves; the others take the two passes (float32) or torch (float16). */
+static int one_pass_fits(int64_t heads, int64_t kv_heads, int64_t head_dim)
+{
+    return head_dim % 16 == 0 && head_dim <= 16 * MAX_DIM_VECS && heads / kv_heads <= MAX_GROUPS;
+}
+
 /* out[i] = the sum of v[i]'s lanes, for 16 vectors: a transpose-and-add tree instead of 16 reductions. */
 static inline __m512 sum16(__m512 v[16])
 {
@@ -218,7 +224,7 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
     for (int64_t b = 0; b < batch; b++) longest = context_lens[b] > longest ? context_lens[b] : longest;
 
 #if defined(__AVX512F__)
-    const int one_pass = head_dim % 16 == 0 && head_dim <= 16 * MAX_DIM_VECS && groups <= MAX_GROUPS;
+    const int one_pass = one_pass_fits(heads, kv_heads, head_dim);
 #endif
 #pragma omp parallel num_threads(threads)
     {
@@ -274,7 +280,7 @@ void paged_decode_attention(const float *q,              /* [B, H, D] */
  * paged_decode_attention_f16_supports first and otherwise gathers the blocks for torch. */
 int paged_decode_attention_f16_supports(int64_t heads, int64_t kv_heads, int64_t head_dim)
 {
-    return head_dim % 16 == 0 && head_dim <= 16 * MAX_DIM_VECS && heads / kv_heads <= MAX_GROUPS;
+    return one_pass_fits(heads, kv_heads, head_dim);
 }
 
 void paged_decode_attention_f16(const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
@@ -301,5 +307,6 @@ int paged_decode_attention_f16_supports(int64_t heads, int64_t kv_heads, int64_t
     return 0;
 }
 
+/* Never called: the caller asks paged_decode_attention_f16_supports first. */
 void paged_decode_attention_f16(void) {}
 #endif

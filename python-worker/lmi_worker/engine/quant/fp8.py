@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from ..kernels import cpu_kernels
 from . import e4m3
-from .linear_weight import DenseWeight, LinearWeight, StackedWeight
+from .linear_weight import DenseWeight, LinearWeight, StackedWeight, with_bias
 from .quant_config import QuantConfig
 from .tensor_checks import checked_tensor
 from .tiled_linear import tiled_linear
@@ -33,6 +33,7 @@ class Fp8Weight(LinearWeight):
         self.dtype = dtype
         self.values = e4m3.VALUES.to(codes.device, torch.float32).contiguous()
         self.table = self.values * self.scale
+        self.kernel_scale = (self.scale * 256).reshape(1).contiguous()  # fp8_linear's scale_x256
         self.scaled_mm = _scaled_mm_ready(codes)
         self.kernel = (cpu_kernels.load_library()
                        if codes.device.type == "cpu" and dtype == torch.float32 else None)
@@ -63,8 +64,8 @@ class Fp8Weight(LinearWeight):
             if cpu_kernels.panel_gemm_usable(self.kernel, x.shape[0], cpu_kernels.FP8_PANEL_MIN_ROWS):
                 y = cpu_kernels.fp8_panel_linear(self.kernel, x, self.codes, self.values, self.scale)
             else:
-                y = cpu_kernels.fp8_linear(self.kernel, x, self.codes, self.scale)
-            return y if bias is None else y + bias
+                y = cpu_kernels.fp8_linear(self.kernel, x, self.codes, self.kernel_scale)
+            return with_bias(y, bias)
         return tiled_linear(x, self.out_features, self._rows, bias)
 
     def _rows(self, lo: int, hi: int) -> torch.Tensor:
@@ -97,7 +98,7 @@ def _fp8_matmul(x: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor,
     x8 = padded.clamp(-e4m3.MAX, e4m3.MAX).to(torch.float8_e4m3fn)
     y = torch._scaled_mm(x8, w8.t(), scale_a=x_scale, scale_b=scale, out_dtype=x.dtype)
     y = (y[0] if isinstance(y, tuple) else y)[:x.shape[0]]  # torch 2.1-2.3 also returned amax
-    return y if bias is None else y + bias
+    return with_bias(y, bias)
 
 
 def load(tensors: Mapping[str, torch.Tensor], prefix: str, config: QuantConfig, dtype: torch.dtype,

@@ -17,7 +17,7 @@ import torch
 
 from ..kernels import cpu_kernels
 from .int4_packing import unpack_int4
-from .linear_weight import LinearWeight, StackedWeight
+from .linear_weight import LinearWeight, StackedWeight, with_bias
 from .tiled_linear import tiled_linear
 
 # Above this many rows a GEMM on dequantized weights beats the kernel's plain FMAs.
@@ -56,11 +56,11 @@ class Int4Weight(LinearWeight):
             x = x.index_select(1, self.perm)
         if self.kernel is not None and 0 < x.shape[0] <= KERNEL_MAX_ROWS and x.dtype == torch.float32:
             y = cpu_kernels.int4_linear(self.kernel, x, self.qweight, self.zeros, self.scales, self.group_size)
-            return y if bias is None else y + bias
+            return with_bias(y, bias)
         if (self.kernel is not None and x.dtype == torch.float32
                 and cpu_kernels.panel_gemm_usable(self.kernel, x.shape[0], cpu_kernels.INT4_PANEL_MIN_ROWS)):
             y = cpu_kernels.int4_panel_linear(self.kernel, x, self.qweight, self.zeros, self.scales, self.group_size)
-            return y if bias is None else y + bias
+            return with_bias(y, bias)
         return tiled_linear(x, self.out_features, self._rows, bias)
 
     def _rows(self, lo: int, hi: int) -> torch.Tensor:

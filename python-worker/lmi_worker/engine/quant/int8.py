@@ -11,7 +11,7 @@ from typing import Mapping, Optional, Sequence
 import torch
 
 from ..kernels import cpu_kernels
-from .linear_weight import DenseWeight, LinearWeight, StackedWeight
+from .linear_weight import DenseWeight, LinearWeight, StackedWeight, with_bias
 from .quant_config import QuantConfig
 from .tensor_checks import checked_tensor
 from .tiled_linear import tiled_linear
@@ -59,7 +59,7 @@ class Int8Weight(LinearWeight):
                 y = cpu_kernels.int8_panel_linear(self.kernel, x, self.qweight, self.scale)
             else:
                 y = cpu_kernels.int8_linear(self.kernel, x, self.qweight, self.scale)
-            return y if bias is None else y + bias
+            return with_bias(y, bias)
         return tiled_linear(x, self.out_features, self._rows, bias)
 
     def _rows(self, lo: int, hi: int) -> torch.Tensor:

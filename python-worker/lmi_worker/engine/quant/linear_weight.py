@@ -20,6 +20,11 @@ from ..kernels import cpu_kernels
 ROWS_KERNEL_MAX = 64
 
 
+def with_bias(y: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    """y + bias, or y itself when there is none: for the kernels, which compute x @ W^T alone."""
+    return y if bias is None else y + bias
+
+
 class LinearWeight(abc.ABC):
     """W of y = x @ W^T + b for x [T, in_features] in the model's compute dtype."""
 
@@ -75,15 +80,12 @@ class DenseWeight(LinearWeight):
     def linear(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
         rows = x.shape[0]
         if self.kernel is not None and 1 < rows <= ROWS_KERNEL_MAX:
-            y = cpu_kernels.f32_rows_linear(self.kernel, x, self.weight)
-            return y if bias is None else y + bias
+            return with_bias(cpu_kernels.f32_rows_linear(self.kernel, x, self.weight), bias)
         if self.kernel is not None and cpu_kernels.panel_gemm_usable(self.kernel, rows,
                                                                      cpu_kernels.F32_PANEL_MIN_ROWS):
-            y = cpu_kernels.f32_panel_linear(self.kernel, x, self.weight)
-            return y if bias is None else y + bias
+            return with_bias(cpu_kernels.f32_panel_linear(self.kernel, x, self.weight), bias)
         if rows == 1 and x.device.type == "cpu":
-            y = torch.mv(self.weight, x[0])[None]
-            return y if bias is None else y + bias
+            return with_bias(torch.mv(self.weight, x[0])[None], bias)
         return F.linear(x, self.weight, bias)
 
     def dequantize(self) -> torch.Tensor:
@@ -117,8 +119,7 @@ class StackedWeight(LinearWeight):
         return sum(p.nbytes for p in self.parts)
 
     def linear(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-        y = torch.cat([p.linear(x) for p in self.parts], dim=-1)
-        return y if bias is None else y + bias
+        return with_bias(torch.cat([p.linear(x) for p in self.parts], dim=-1), bias)
 
     def dequantize(self) -> torch.Tensor:
         return torch.cat([p.dequantize() for p in self.parts])
