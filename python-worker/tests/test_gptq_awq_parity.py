@@ -15,7 +15,7 @@ import pytest
 from lmi_worker.engine.quant.int4_weight import Int4Weight
 from lmi_worker.engine.safetensors import load_safetensors, save_safetensors
 from make_gptq_awq_models import write_quantized_model
-from quant_parity import PROJECTIONS, cpu_engine, dequantized_twin, greedy, max_logit_difference
+from quant_parity import PROJECTIONS, device_engine, dequantized_twin, greedy, max_logit_difference
 
 LOGIT_TOLERANCE = 1e-4
 LOGPROB_TOLERANCE = 1e-4
@@ -28,14 +28,14 @@ CHECKPOINTS = [("gptq", 32, False, False), ("gptq", 32, True, False), ("gptq", -
 
 @pytest.fixture(scope="module")
 def float_engine(tiny_llama_dir):
-    return cpu_engine(tiny_llama_dir)
+    return device_engine(tiny_llama_dir)
 
 
 @pytest.mark.parametrize("method,group_size,desc_act,sym", CHECKPOINTS)
 def test_logits_and_greedy_tokens_match_the_dequantized_float_model(tiny_llama_dir, tmp_path, golden_cases,
                                                                    float_engine, method, group_size, desc_act, sym):
     model_dir = write_quantized_model(tiny_llama_dir, tmp_path / method, method, group_size, desc_act, sym)
-    engine = cpu_engine(model_dir)
+    engine = device_engine(model_dir)
     assert engine.capacity.quantization == method
     # q/k/v and gate/up share their groups, so each pair fuses into one packed matmul.
     for layer in engine.model.layers:
@@ -51,7 +51,7 @@ def test_logits_and_greedy_tokens_match_the_dequantized_float_model(tiny_llama_d
 
 
 def test_projection_bytes_are_a_quarter_byte_per_weight_plus_groups(tiny_llama_dir, tmp_path, float_engine):
-    engine = cpu_engine(write_quantized_model(tiny_llama_dir, tmp_path / "gptq", "gptq", 32))
+    engine = device_engine(write_quantized_model(tiny_llama_dir, tmp_path / "gptq", "gptq", 32))
     for layer, dense in zip(engine.model.layers, float_engine.model.layers):
         for name in PROJECTIONS:
             w = getattr(layer, name)
@@ -65,7 +65,7 @@ def test_projection_bytes_are_a_quarter_byte_per_weight_plus_groups(tiny_llama_d
 @pytest.mark.parametrize("method", ["gptq", "awq"])
 def test_option_quantize_names_what_a_float_checkpoint_needs(tiny_llama_dir, method):
     with pytest.raises(ValueError, match=f"option.quantize '{method}' needs a pre-quantized checkpoint"):
-        cpu_engine(tiny_llama_dir, method)
+        device_engine(tiny_llama_dir, method)
 
 
 def test_a_checkpoint_with_a_bad_tensor_fails_to_load_naming_it(tiny_llama_dir, tmp_path):
@@ -77,4 +77,4 @@ def test_a_checkpoint_with_a_bad_tensor_fails_to_load_naming_it(tiny_llama_dir, 
     save_safetensors(tmp_path / "bad.safetensors", tensors)
     os.replace(tmp_path / "bad.safetensors", model_dir / "model.safetensors")
     with pytest.raises(ValueError, match=rf"'{name}' has shape \[6, 4\].*\[6, 8\]"):
-        cpu_engine(model_dir)
+        device_engine(model_dir)
