@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 from dataclasses import asdict
-from typing import NoReturn, Optional
+from typing import NoReturn, Optional, Tuple
 
 from .engine.options import EngineOptions
 from .engine.step import ERR_INTERNAL, StepError
@@ -33,15 +33,21 @@ class _Exit(BaseException):
         self.status = status
 
 
-def run(socket_path: str, shm_path: str, engine: str = DEFAULT_ENGINE, spin_us: float = 50.0) -> int:
-    """Serves the parent listening at `socket_path` until it says shutdown or goes away; the exit status."""
+TpGroup = Tuple[int, int, str]  # (rank, size, master host:port) of a tensor-parallel group
+
+
+def run(socket_path: str, shm_path: str, engine: str = DEFAULT_ENGINE, spin_us: float = 50.0,
+        tp_group: Optional[TpGroup] = None) -> int:
+    """Serves the parent listening at `socket_path` until it says shutdown or goes away; the exit status.
+
+    `tp_group`: this worker is rank 0 of a tensor-parallel group and leads its followers."""
     signal.signal(signal.SIGTERM, _on_sigterm)
     # The parent owns the worker's life: a Ctrl-C in its terminal must not kill steps it is draining.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        _serve(sock, socket_path, shm_path, engine, spin_us)
+        _serve(sock, socket_path, shm_path, engine, spin_us, tp_group)
     except _Exit as e:
         log.log(logging.INFO if e.status == 0 else logging.ERROR, "exiting (%d): %s", e.status, e)
         return e.status
@@ -55,7 +61,8 @@ def run(socket_path: str, shm_path: str, engine: str = DEFAULT_ENGINE, spin_us: 
         sock.close()
 
 
-def _serve(sock: socket.socket, socket_path: str, shm_path: str, engine: str, spin_us: float) -> NoReturn:
+def _serve(sock: socket.socket, socket_path: str, shm_path: str, engine: str, spin_us: float,
+           tp_group: Optional[TpGroup]) -> NoReturn:
     try:
         sock.connect(socket_path)
     except OSError as e:
@@ -65,10 +72,51 @@ def _serve(sock: socket.socket, socket_path: str, shm_path: str, engine: str, sp
     except (OSError, ShmLayoutError) as e:
         sock.sendall(control_frame({"type": "error", "message": f"shared memory: {e}"}))
         raise _Exit(1, f"shared memory: {e}") from None
+    tp = None
+    if tp_group is not None:
+        try:
+            tp = _join(tp_group)
+        except (RuntimeError, ValueError) as e:
+            sock.sendall(control_frame({"type": "error", "message": f"tensor-parallel group: {e}"}))
+            raise _Exit(1, f"tensor-parallel group: {e}") from None
     try:
-        Worker(sock, shm, engine, spin_us / 1e6).run()
+        Worker(sock, shm, engine, spin_us / 1e6, tp).run()
     finally:
         shm.close()
+
+
+def _join(tp_group: TpGroup):
+    from .engine.tensor_parallel import TensorParallel
+    rank, size, master = tp_group
+    log.info("joining the tensor-parallel group at %s as rank %d of %d", master, rank, size)
+    return TensorParallel.join(rank, size, master)
+
+
+def run_follower(tp_group: TpGroup, engine: str = DEFAULT_ENGINE) -> int:
+    """A tensor-parallel follower: loads what rank 0 loads, runs every step rank 0 runs; the exit status."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    from .engine.tp_group import follow
+    try:
+        tp = _join(tp_group)
+        options = EngineOptions(**tp.broadcast_object(None))
+        engine_object = _engine_class(engine).load(options, None, tp)
+        follow(engine_object, tp)
+    except _Exit as e:
+        log.info("exiting (%d): %s", e.status, e)
+        return e.status
+    except Exception:
+        # The group cannot go on without this rank: the parent sees the exit and restarts every rank.
+        log.exception("rank %d failed", tp_group[0])
+        return 1
+    log.info("rank 0 stopped the group; exiting")
+    return 0
+
+
+def _engine_class(spec: str):
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _on_sigterm(signum, frame):
@@ -91,8 +139,10 @@ def _die_with_parent() -> None:
 class Worker:
     """One connected worker: the socket, the rings and, once loaded, the engine."""
 
-    def __init__(self, sock: socket.socket, shm: SharedMemory, engine: str, spin_s: float):
+    def __init__(self, sock: socket.socket, shm: SharedMemory, engine: str, spin_s: float, tp=None):
         self._sock = sock
+        self._tp = tp  # the tensor-parallel group this worker leads; None alone
+        self._in_step = False
         self._reader = FrameReader(sock)
         self._steps = shm.step_ring
         self._results = shm.result_ring
@@ -104,9 +154,25 @@ class Worker:
 
     def run(self) -> NoReturn:
         """Serves until an _Exit (shutdown, SIGTERM, the parent gone, a failed load) unwinds it."""
+        try:
+            self._run()
+        except _Exit as e:
+            if self._tp is not None and e.status == 0 and not self._in_step:
+                self._stop_followers()
+            raise
+
+    def _stop_followers(self) -> None:
+        try:
+            self._tp.broadcast_message(None)
+        except RuntimeError as e:  # a follower already gone: the parent ends the group anyway
+            log.warning("could not stop the tensor-parallel followers: %s", e)
+
+    def _run(self) -> NoReturn:
         self._send({"type": "hello", "protocol_version": PROTOCOL_VERSION, "pid": os.getpid(),
                     "release_stores": RELEASE_STORES})
         options = self._await_load()
+        if self._tp is not None:
+            self._tp.broadcast_object(options)
         self._engine = self._load(options)
         self._send({"type": "loaded", "capacity": asdict(self._engine.capacity)})
         while True:
@@ -132,10 +198,12 @@ class Worker:
     def _load(self, raw_options: dict):
         try:
             options = EngineOptions(**raw_options)
-            module, _, name = self._engine_spec.partition(":")
-            engine_class = getattr(importlib.import_module(module), name)
+            engine_class = _engine_class(self._engine_spec)
             started = time.perf_counter()
-            engine = engine_class.load(options, self._progress)
+            if self._tp is None:
+                engine = engine_class.load(options, self._progress)
+            else:
+                engine = engine_class.load(options, self._progress, self._tp)
         except Exception as e:
             log.exception("loading the engine failed")
             self._send({"type": "error", "message": f"{type(e).__name__}: {e}"})
@@ -200,7 +268,10 @@ class Worker:
         return self._steps.read()
 
     def _execute(self, step_id: int, message: bytearray) -> bytearray:
+        self._in_step = True
         try:
+            if self._tp is not None:
+                self._tp.broadcast_message(bytes(message))
             batch = decode_step(message)
             output = self._engine.execute(batch)
             if output.step_id != batch.step_id:
@@ -211,8 +282,12 @@ class Worker:
             return encode_error(step_id, e.code, str(e))
         except Exception as e:
             log.exception("step %d failed", step_id)
+            if self._tp is not None:
+                # The followers may be waiting in a collective this rank left: only a restart recovers.
+                raise _Exit(1, f"step {step_id} failed in the tensor-parallel group") from None
             return encode_error(step_id, ERR_INTERNAL, f"{type(e).__name__}: {e}")
         finally:
+            self._in_step = False
             self._steps_done += 1
 
     def _publish(self, step_id: int, message: bytearray) -> None:

@@ -10,36 +10,11 @@ from forward_probe import forward_logits
 from lmi_worker.engine.engine import LmiDistEngine
 from lmi_worker.engine.model_config import ModelConfig
 from lmi_worker.engine.options import EngineOptions
-from lmi_worker.engine.safetensors import save_safetensors
 from lmi_worker.engine.step_builder import ScheduledSequence
-from lmi_worker.engine.weights import expected_shapes
 from reference_llama import reference_logits
+from synthetic_models import BASE_CONFIG, write_model
 
 TOLERANCE = 1e-4
-BASE_CONFIG = {
-    "vocab_size": 512, "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "rms_norm_eps": 1e-6,
-    "rope_theta": 10000.0, "max_position_embeddings": 256, "hidden_act": "silu",
-    "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32", "tie_word_embeddings": False,
-}
-
-
-def _write_model(path, architecture, **overrides):
-    raw = dict(BASE_CONFIG, architectures=[architecture], **overrides)
-    path.mkdir()
-    (path / "config.json").write_text(json.dumps(raw))
-    config = ModelConfig.from_dir(path)
-    gen = torch.Generator().manual_seed(99)
-    weights = {}
-    for name, shape in expected_shapes(config).items():
-        if name.endswith("norm.weight"):
-            weights[name] = 1 + 0.1 * torch.randn(shape, generator=gen)
-        else:
-            weights[name] = torch.randn(shape, generator=gen) * (0.5 if name.endswith("bias") else shape[-1] ** -0.5)
-    if config.tie_word_embeddings:
-        weights.pop("lm_head.weight", None)
-    save_safetensors(path / "model.safetensors", weights)
-    return config, weights
 
 
 def _engine_logits(path, ids, chunk):
@@ -60,7 +35,7 @@ def _engine_logits(path, ids, chunk):
     ("LlamaForCausalLM", {"tie_word_embeddings": True}),
 ])
 def test_engine_matches_reference(tmp_path, architecture, overrides):
-    config, weights = _write_model(tmp_path / "model", architecture, **overrides)
+    config, weights = write_model(tmp_path / "model", architecture, **overrides)
     ids = [1] + np.random.default_rng(1).integers(3, 512, 59).tolist()
     want = reference_logits(config, weights, ids).float()
     # Chunks of 5 put the sliding window's edge inside earlier chunks; chunks of 1 take the decode path.
@@ -70,7 +45,7 @@ def test_engine_matches_reference(tmp_path, architecture, overrides):
 
 
 def test_sliding_window_changes_the_output(tmp_path):
-    config, weights = _write_model(tmp_path / "model", "MistralForCausalLM", sliding_window=12)
+    config, weights = write_model(tmp_path / "model", "MistralForCausalLM", sliding_window=12)
     ids = [1] + np.random.default_rng(1).integers(3, 512, 39).tolist()
     windowed = _engine_logits(tmp_path / "model", ids, chunk=40)
     full = reference_logits(ModelConfig.from_dict(dict(BASE_CONFIG, architectures=["MistralForCausalLM"])),

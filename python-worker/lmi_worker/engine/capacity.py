@@ -21,3 +21,4 @@ class Capacity:
     kv_bytes_per_block: int
     weight_bytes: int  # the weights as stored on the device: embeddings, norms, projections (quantized or not)
     quantization: str  # how the projections are stored: "none" for the checkpoint's float weights
+    tensor_parallel_degree: int = 1  # ranks the model is split over; the byte counts are their totals

@@ -23,6 +23,8 @@ from .sampler import Sampler, SamplerRow
 from .sequence_state import SequenceState
 from .step import ERR_UNKNOWN_ADAPTER, SamplingParams, StepBatch, StepError, StepOutput
 from .step_validation import validate_step
+from .tensor_parallel import TensorParallel
+from .tp_layout import KEY as TP_KEY, TpLayout
 from .weights import load_weights, resolve_dtype, resolve_kv_cache_dtype
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,14 @@ class LmiDistEngine:
         self.states: Dict[int, SequenceState] = {}
 
     @classmethod
-    def load(cls, options: EngineOptions, progress: Optional[Progress] = None) -> "LmiDistEngine":
+    def load(cls, options: EngineOptions, progress: Optional[Progress] = None,
+             tp: Optional[TensorParallel] = None) -> "LmiDistEngine":
+        """`tp`: this process's rank in a tensor-parallel group, which holds its slices of the model."""
         report = progress or (lambda stage, fraction: None)
         config = ModelConfig.from_dir(options.model_dir)
-        device = _resolve_device(options.device)
+        device = _resolve_device(options.device, tp)
+        if tp is not None and device.type == "cuda":
+            tp.use_cuda(device)
         dtype = resolve_dtype(options.dtype, config)
         if device.type == "cpu" and dtype == torch.float16:
             log.warning("option.dtype float16 has no CPU kernels in this torch build; computing in float32")
@@ -61,37 +67,45 @@ class LmiDistEngine:
             raise ValueError(f"option.max_loras {options.max_loras} must be >= 0 (0 turns LoRA off)")
         quant = resolve_quantization(options.quantize, config, read_quantization_config(options.model_dir),
                                      FORMATS, on_the_fly_methods())
+        layout = _tp_layout(config, options, quant.method, tp)
         report("weights", 0.0)
-        weights = load_weights(options.model_dir, config, dtype, quant.prequantized)
-        model = LlamaModel(config, weights, max_model_len, device, quant)
+        weights = load_weights(options.model_dir, config, dtype, quant.prequantized, layout)
+        model = LlamaModel(config, weights, max_model_len, device, quant, tp, layout)
         del weights
         report("weights", 1.0)
         # Allocated before the KV cache, which takes what device memory is left.
         lora = (AdapterSlots(config, options.max_loras, options.max_lora_rank, dtype, device)
                 if options.max_loras else None)
         cache_dtype = resolve_kv_cache_dtype(options.kv_cache_dtype, dtype)
-        per_block = KvCache.bytes_per_block(config.num_hidden_layers, config.num_key_value_heads,
-                                            config.head_dim, options.block_size, cache_dtype)
+        per_block = KvCache.bytes_per_block(config.num_hidden_layers, model.kv_heads, config.head_dim,
+                                            options.block_size, cache_dtype)
         useful = options.max_num_seqs * -(-max_model_len // options.block_size) * per_block
         budget = _kv_budget(options, device, useful)
         num_blocks = budget // per_block
+        if tp is not None:
+            num_blocks = tp.minimum(num_blocks)  # one block table addresses every rank's cache
         needed = -(-max_model_len // options.block_size)
         if num_blocks < needed:
             key = "option.kv_cache_bytes" if device.type == "cpu" else "option.gpu_memory_utilization"
             raise ValueError(f"{key}: the KV cache budget of {budget} bytes holds {num_blocks} blocks of "
                              f"{options.block_size} tokens, but one sequence of max_model_len {max_model_len} "
                              f"needs {needed} ({needed * per_block} bytes)")
-        cache = KvCache.allocate(config.num_hidden_layers, config.num_key_value_heads, config.head_dim,
+        cache = KvCache.allocate(config.num_hidden_layers, model.kv_heads, config.head_dim,
                                  options.block_size, num_blocks, cache_dtype, device)
         report("kv_cache", 1.0)
+        # The group's totals: the parent reports what the model takes on all its devices.
+        weight_bytes = model.weight_bytes if tp is None else tp.total(model.weight_bytes)
+        group_per_block = per_block if tp is None else tp.total(per_block)
         capacity = Capacity(num_blocks=num_blocks, block_size=options.block_size, max_model_len=max_model_len,
                             vocab_size=config.vocab_size, eos_token_ids=tuple(config.eos_token_ids),
                             bos_token_id=config.bos_token_id, dtype=str(dtype).replace("torch.", ""),
                             device=str(device), architecture=config.architecture,
-                            num_layers=config.num_hidden_layers, kv_bytes_per_block=per_block,
-                            weight_bytes=model.weight_bytes, quantization=quant.method)
-        log.info("loaded %s (%s, %s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB, %s)",
-                 config.architecture, capacity.dtype, capacity.device, capacity.weight_bytes / 2**20,
+                            num_layers=config.num_hidden_layers, kv_bytes_per_block=group_per_block,
+                            weight_bytes=weight_bytes, quantization=quant.method,
+                            tensor_parallel_degree=1 if tp is None else tp.size)
+        log.info("loaded %s (%s, %s%s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB, %s)",
+                 config.architecture, capacity.dtype, capacity.device,
+                 "" if tp is None else f", rank {tp.rank} of {tp.size}", model.weight_bytes / 2**20,
                  capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20,
                  str(cache_dtype).replace("torch.", ""))
         return cls(model, cache, capacity, lora)
@@ -133,8 +147,13 @@ class LmiDistEngine:
         with torch.inference_mode():
             logits = self.model.forward(input_ids, meta, self.cache,
                                         torch.tensor(logit_rows, dtype=torch.int64, device=self.model.device), lora)
-            logits = logits.cpu()
+            if logits is not None:
+                logits = logits.cpu()
         forward_done = time.perf_counter()
+        if logits is None:  # a tensor-parallel follower: rank 0 samples
+            output = _empty_output(batch.step_id)
+            output.forward_ms = (forward_done - start) * 1e3
+            return output
         prompt_logprobs = [prompt_logprobs_for_chunk(int(batch.seq_ids[i]), states[i], int(batch.start_pos[i]),
                                                      logits[lo:hi]) for i, lo, hi in prompt_spans]
         output = self._sample(batch, states, logits, sample_at)
@@ -214,14 +233,30 @@ def _uses_history(p: SamplingParams) -> bool:
     return p.repetition_penalty != 1.0 or p.presence_penalty != 0.0 or p.frequency_penalty != 0.0
 
 
-def _resolve_device(option: str) -> torch.device:
+def _resolve_device(option: str, tp: Optional[TensorParallel]) -> torch.device:
     if option == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        option = "cuda" if torch.cuda.is_available() else "cpu"
     if option not in ("cpu", "cuda") and not option.startswith("cuda:"):
         raise ValueError(f"option.device {option!r} is not one of auto, cpu, cuda")
     if option.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"option.device {option!r}: CUDA is not available in this torch build")
+    if option == "cuda" and tp is not None:
+        return torch.device("cuda", tp.rank % torch.cuda.device_count())  # one GPU per rank on each node
     return torch.device(option)
+
+
+def _tp_layout(config: ModelConfig, options: EngineOptions, quantization: str,
+               tp: Optional[TensorParallel]) -> Optional[TpLayout]:
+    """The rank's slices; refuses what tensor parallelism does not split yet."""
+    if tp is None:
+        return None
+    if quantization != "none":
+        raise ValueError(f"{TP_KEY} {tp.size}: quantized weights ({quantization}) do not split across ranks "
+                         f"yet; serve this model with {TP_KEY} 1 or a float checkpoint")
+    if options.max_loras:
+        raise ValueError(f"{TP_KEY} {tp.size}: LoRA adapters do not split across ranks yet; "
+                         f"set option.enable_lora false or {TP_KEY} 1")
+    return TpLayout(config, tp.rank, tp.size)
 
 
 def _kv_budget(options: EngineOptions, device: torch.device, useful_bytes: int) -> int:

@@ -18,6 +18,8 @@ from .quant.formats import load_projection
 from .quant.linear_weight import DenseWeight, LinearWeight
 from .quant.quant_config import QuantConfig
 from .rope import rope_cos_sin, rope_inv_freq
+from .tensor_parallel import TensorParallel
+from .tp_layout import TpLayout
 
 # Adds one layer's LoRA deltas in place: (projection name, its input, its output).
 LoraDelta = Callable[[str, torch.Tensor, torch.Tensor], None]
@@ -37,16 +39,24 @@ class DecoderLayer:
 
 
 class LlamaModel:
-    """Weights plus the forward; all mutable state lives in the KvCache passed in."""
+    """Weights plus the forward; all mutable state lives in the KvCache passed in.
+
+    Under tensor parallelism (`tp` and its `layout`) the weights are this rank's slices: the heads, the
+    MLP's rows and the vocabulary are split, o_proj's and down_proj's partial outputs summed over the
+    ranks, and only rank 0 gets logits.
+    """
 
     def __init__(self, config: ModelConfig, weights: Dict[str, torch.Tensor], max_model_len: int,
-                 device: torch.device, quant: QuantConfig):
+                 device: torch.device, quant: QuantConfig, tp: Optional[TensorParallel] = None,
+                 layout: Optional[TpLayout] = None):
         self.config = config
         self.device = device
         self.quant = quant
+        self.tp = tp
+        self.layout = layout
         self.head_dim = config.head_dim
-        self.num_heads = config.num_attention_heads
-        self.kv_heads = config.num_key_value_heads
+        self.num_heads = layout.heads if layout else config.num_attention_heads
+        self.kv_heads = layout.kv_heads if layout else config.num_key_value_heads
         self.embed_tokens = weights["model.embed_tokens.weight"].to(device)
         self.dtype = self.embed_tokens.dtype
         self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
@@ -97,13 +107,14 @@ class LlamaModel:
 
     def forward(self, input_ids: torch.Tensor, meta: AttentionMetadata, cache: KvCache,
                 logit_rows: torch.Tensor, lora: Optional[LoraBatch] = None) -> torch.Tensor:
-        """input_ids: [T]; returns float32 logits [len(logit_rows), vocab] for the rows asked.
+        """input_ids: [T]; returns float32 logits [len(logit_rows), vocab] for the rows asked (None on
+        tensor-parallel ranks other than 0).
 
         `lora` adds the adapters' deltas to the rows that have one; None when no row has.
         """
         ops = self.elementwise
         # The residual stream; each block's output is added to it as the next norm reads it.
-        h = F.embedding(input_ids, self.embed_tokens)
+        h = self._embed(input_ids)
         pending = None
         for i, (layer, k_cache, v_cache) in enumerate(zip(self.layers, cache.keys, cache.values)):
             delta = None if lora is None else functools.partial(lora.add, i)
@@ -111,7 +122,21 @@ class LlamaModel:
                                       delta)
             pending = self._mlp(layer, ops.add_rms_norm(h, pending, layer.post_attention_norm), delta)
         last = h.index_select(0, logit_rows)
-        return self.lm_head.linear(ops.add_rms_norm(last, pending.index_select(0, logit_rows), self.norm)).float()
+        logits = self.lm_head.linear(ops.add_rms_norm(last, pending.index_select(0, logit_rows), self.norm)).float()
+        if self.tp is None:
+            return logits
+        gathered = self.tp.gather_columns(logits)
+        return None if gathered is None else gathered[:, :self.config.vocab_size]
+
+    def _embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        if self.tp is None:
+            return F.embedding(input_ids, self.embed_tokens)
+        # Each rank looks up the ids in its share of the vocabulary, zeros for the rest; the sum is the row.
+        local = input_ids - self.layout.vocab_start
+        outside = (local < 0) | (local >= self.layout.vocab)
+        h = F.embedding(local.masked_fill(outside, 0), self.embed_tokens)
+        h.masked_fill_(outside[:, None], 0)
+        return self.tp.all_reduce(h)
 
     def _attention(self, layer: DecoderLayer, x: torch.Tensor, meta: AttentionMetadata, k_cache: torch.Tensor,
                    v_cache: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
@@ -126,11 +151,15 @@ class LlamaModel:
         k = qkv[:, q_size:q_size + kv_size].view(tokens, self.kv_heads, self.head_dim)
         v = qkv[:, q_size + kv_size:].view(tokens, self.kv_heads, self.head_dim)
         out = self.attention(q, k, v, k_cache, v_cache, meta)
-        return _projected(out, layer.o_proj, "o", delta)
+        return self._summed(_projected(out, layer.o_proj, "o", delta))
 
     def _mlp(self, layer: DecoderLayer, x: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
         gate_up = _projected(x, layer.gate_up_proj, "gate_up", delta)
-        return _projected(self.elementwise.silu_mul(gate_up), layer.down_proj, "down", delta)
+        return self._summed(_projected(self.elementwise.silu_mul(gate_up), layer.down_proj, "down", delta))
+
+    def _summed(self, partial: torch.Tensor) -> torch.Tensor:
+        """A row-parallel projection's output: the sum of every rank's partial product."""
+        return partial if self.tp is None else self.tp.all_reduce(partial)
 
 
 def _projected(x: torch.Tensor, weight: LinearWeight, projection: str, delta: Optional[LoraDelta],

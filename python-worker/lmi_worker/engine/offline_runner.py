@@ -79,7 +79,9 @@ class OfflineRunner:
             while len(gen.block_table) * self.block_size < end:
                 gen.block_table.append(self.free_blocks.pop(0))
             if not gen.sent:
-                new.append(NewSequence(gen.seq_id, len(gen.prompt), gen.params, adapter_id=gen.adapter_id))
+                # Tokens before `computed` are cached blocks (reuse_prefix): the engine gets their ids.
+                new.append(NewSequence(gen.seq_id, len(gen.prompt), gen.params,
+                                       np.array(gen.tokens[:gen.computed], np.int32), gen.adapter_id))
                 gen.sent = True
             scheduled.append(ScheduledSequence(gen.seq_id, gen.tokens[gen.computed:end], gen.computed,
                                                list(gen.block_table), sample=end == len(gen.tokens)))
@@ -96,6 +98,15 @@ class OfflineRunner:
             if gen.done:
                 self.release(gen)
         return out
+
+    def reuse_prefix(self, gen: Generation, source: Generation, blocks: int) -> None:
+        """Starts `gen`, not yet sent, after `source`'s first `blocks` full blocks, as a prefix-cache hit
+        does; their tokens must be `gen`'s first ones. The blocks stay `source`'s to free."""
+        tokens = blocks * self.block_size
+        if gen.sent or gen.tokens[:tokens] != source.tokens[:tokens] or source.computed < tokens:
+            raise ValueError(f"sequence {gen.seq_id} cannot reuse {blocks} blocks of sequence {source.seq_id}")
+        gen.block_table = list(source.block_table[:blocks])
+        gen.computed = tokens
 
     def release(self, gen: Generation) -> None:
         self.free_blocks.extend(gen.block_table)

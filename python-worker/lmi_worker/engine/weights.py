@@ -4,12 +4,13 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 
 from .model_config import ModelConfig
 from .safetensors import load_safetensors
+from .tp_layout import TpLayout, shard_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,15 @@ def resolve_kv_cache_dtype(option: str, dtype: torch.dtype) -> torch.dtype:
 
 
 def load_weights(
-    model_dir: Union[str, os.PathLike], config: ModelConfig, dtype: torch.dtype, prequantized: bool = False
+    model_dir: Union[str, os.PathLike], config: ModelConfig, dtype: torch.dtype, prequantized: bool = False,
+    layout: Optional[TpLayout] = None,
 ) -> Dict[str, torch.Tensor]:
     """Every checkpoint tensor under its checkpoint name, floating-point ones in dtype.
 
     Tensors already in dtype are zero-copy views of the mapped files; the others are cast copies.
     `prequantized`: the projections are stored in a quantization format, whose loader checks their
     tensors (no float `*.weight` then) and reads them as stored; their biases are float as usual.
+    `layout`: a tensor-parallel rank's slices, taken after the shape checks and before any cast.
     """
     model_dir = Path(model_dir)
     tensors, origin = _read_checkpoint(model_dir)
@@ -80,6 +83,8 @@ def load_weights(
 
     # Checked before casting, which can take minutes on a large model.
     _check_tensors(tensors, origin, config, model_dir, format_owned)
+    if layout is not None:
+        tensors = shard_checkpoint(tensors, layout)
     cast: Dict[int, torch.Tensor] = {}  # by id of the source, so tied tensors stay one tensor
     for name, tensor in tensors.items():
         # Integer tensors (quantized weights, indices) would be corrupted by a float cast, and a format's
