@@ -27,6 +27,8 @@ def main(argv=None) -> int:
     parser.add_argument("--tp-rank", type=int, default=0, help="this process's tensor-parallel rank")
     parser.add_argument("--tp-size", type=int, default=1, help="ranks in the tensor-parallel group")
     parser.add_argument("--tp-master", help="host:port where rank 0 gathers the group (with --tp-size > 1)")
+    parser.add_argument("--tp-local-size", type=int, default=None,
+                        help="ranks on this machine, which share its CPUs (default: --tp-size, one machine)")
     # module:Class of a stand-in engine, for protocol tests and IPC benchmarks.
     parser.add_argument("--engine", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -42,7 +44,8 @@ def main(argv=None) -> int:
                         format=f"[worker {os.getpid()}{rank}] %(levelname)s %(name)s: %(message)s")
     if group:
         from .rank_cpus import pin_rank
-        pin_rank(args.tp_rank, args.tp_size)
+        local_size = args.tp_local_size or args.tp_size
+        pin_rank(args.tp_rank % local_size, local_size)
     from .worker import DEFAULT_ENGINE, run, run_follower
     engine = args.engine or DEFAULT_ENGINE
     tp_group = (args.tp_rank, args.tp_size, args.tp_master) if group else None

@@ -25,6 +25,10 @@ class LeaderEngine:
     def capacity(self):
         return self.engine.capacity
 
+    @property
+    def model(self):
+        return self.engine.model
+
     def execute(self, batch: StepBatch) -> StepOutput:
         self.tp.broadcast_message(bytes(encode_step(batch)))
         return self.engine.execute(batch)
