@@ -111,10 +111,6 @@ public final class LmiServer implements AutoCloseable {
             return;
         }
         log.info("configuration: {}", config);
-        if (config.tensorParallelDegree() > 1 && config.task() == Task.TEXT_GENERATION) {
-            log.warn("option.tensor_parallel_degree={}: tensor parallelism is not implemented yet; "
-                    + "the model runs in one worker process on one device", config.tensorParallelDegree());
-        }
         Path modelDir = config.modelId().orElse(null);
         if (modelDir == null || !Files.isDirectory(modelDir)) {
             log.error("option.model_id {} is not a local model directory; this server never downloads models: "

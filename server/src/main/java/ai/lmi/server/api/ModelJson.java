@@ -50,6 +50,7 @@ public final class ModelJson {
         description.put("status", ready ? "Healthy" : "Unavailable");
         description.put("maxModelLen", model.maxModelLen());
         description.put("created", model.createdEpochSeconds());
+        description.put("tensor_parallel_degree", model.tensorParallelDegree());
         if (model.memory() != null) {
             ObjectNode memory = description.putObject("memory");
             memory.put("weights_bytes", model.memory().weightBytes());

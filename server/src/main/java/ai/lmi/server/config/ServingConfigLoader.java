@@ -96,6 +96,7 @@ public final class ServingConfigLoader {
         if (settings.get(ConfigKeys.TASK.name()).value() == null) {
             settings.put(ConfigKeys.TASK.name(), detectedTask(modelId));
         }
+        requireGenerationForTensorParallelism(settings);
         settings.put(ConfigKeys.ADAPTERS.name(), adapters(settings, modelId));
         return settings;
     }
@@ -122,6 +123,28 @@ public final class ServingConfigLoader {
             return adapters;
         }
         return new Setting(modelAdapters, ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
+    }
+
+    /**
+     * An embedding model runs in the daemon's own process: there are no worker ranks to split it over. SageMaker's
+     * SM_NUM_GPUS describes the instance, not a wish, so it leaves an embedding model on one device.
+     */
+    private static void requireGenerationForTensorParallelism(Map<String, Setting> settings) {
+        Setting degree = settings.get(ConfigKeys.TENSOR_PARALLEL_DEGREE.name());
+        Setting task = settings.get(ConfigKeys.TASK.name());
+        if (task.value() != Task.TEXT_EMBEDDING || ConfigKeys.TENSOR_PARALLEL_DEGREE.type().cast(degree.value()) <= 1) {
+            return;
+        }
+        if (degree.source().equals(ConfigSource.environment("SM_NUM_GPUS"))) {
+            settings.put(ConfigKeys.TENSOR_PARALLEL_DEGREE.name(), new Setting(1,
+                    new ConfigSource("SM_NUM_GPUS=" + degree.value() + " not applied: an embedding model runs on one "
+                            + "device")));
+            return;
+        }
+        throw new ConfigException(ConfigKeys.TENSOR_PARALLEL_DEGREE.name() + "=" + degree.value() + " (from "
+                + degree.source() + "): tensor parallelism applies to text generation only, and this model is "
+                + "served as " + Task.TEXT_EMBEDDING.configName() + " (" + ConfigKeys.TASK.name() + ", "
+                + task.source() + "); set " + ConfigKeys.TENSOR_PARALLEL_DEGREE.name() + "=1");
     }
 
     private static Setting detectedTask(Path modelId) {

@@ -29,7 +29,7 @@ import ai.lmi.server.worker.StepError;
 import ai.lmi.server.worker.StepOutput;
 import ai.lmi.server.worker.WorkerCapacity;
 import ai.lmi.server.worker.WorkerException;
-import ai.lmi.server.worker.WorkerProcess;
+import ai.lmi.server.worker.WorkerGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * The served model: one thread owns the scheduler, the worker and every accepted request, and runs
  * steps while there is work. Other threads only enqueue commands, so none of its state is locked.
  *
- * <p>If the worker dies (or hangs, or breaks the protocol), {@link #isReady()} turns false and the loop starts a new
- * worker after a backoff; every request in flight is kept and re-admitted on it, its prompt and the tokens generated
- * so far computed again as after a preemption, and goes on where it stopped: its client sees a pause, not an error.
+ * <p>If the worker dies (any rank of its tensor-parallel group), hangs or breaks the protocol, {@link #isReady()}
+ * turns false and the loop starts a new worker, all its ranks, after a backoff; every request in flight is kept and
+ * re-admitted on it, its prompt and the tokens generated so far computed again as after a preemption, and goes on
+ * where it stopped: its client sees a pause, not an error.
  * Requests submitted meanwhile queue for the new worker. A request that was in the batch of the steps
  * {@value #MAX_CRASHES_PER_REQUEST} workers died in fails instead, so one that crashes every worker cannot take
  * the server down. Past {@code worker_max_restarts} failures within {@code worker_restart_window_s} the loop gives
@@ -85,7 +86,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     /// null when the model serves no adapters
     private final EngineAdapters adapters;
     private Scheduler scheduler;
-    private WorkerProcess worker;
+    private WorkerGroup worker;
     /// requests of a dead worker, in order, for the next one to recompute
     private final List<Request> toResume = new ArrayList<>();
     /// the step being computed, null between steps: if the worker dies in it, its requests are the suspects
@@ -188,7 +189,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     @Override
     public ModelDescription model() {
         return new ModelDescription(settings.modelName(), settings.modelDir().toString(), maxModelLen,
-                settings.createdEpochSeconds(), settings.effectiveConfig(), memory);
+                settings.createdEpochSeconds(), settings.effectiveConfig(), memory, launcher.tensorParallelDegree());
     }
 
     @Override

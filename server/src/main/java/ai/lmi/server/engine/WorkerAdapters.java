@@ -2,7 +2,7 @@ package ai.lmi.server.engine;
 
 import ai.lmi.server.adapter.Adapter;
 import ai.lmi.server.worker.AdapterRefusedException;
-import ai.lmi.server.worker.WorkerProcess;
+import ai.lmi.server.worker.WorkerGroup;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,7 +25,7 @@ final class WorkerAdapters {
     private final Set<Integer> retiring = new HashSet<>();
 
     /** Loads {@code adapter} into {@code worker}; AdapterRefusedException when the worker refuses it. */
-    void load(WorkerProcess worker, Adapter adapter) {
+    void load(WorkerGroup worker, Adapter adapter) {
         worker.registerAdapter(adapter.id(), adapter.name(), adapter.source().toString());
         loaded.put(adapter.id(), adapter);
     }
@@ -43,7 +43,7 @@ final class WorkerAdapters {
     }
 
     /** Frees the retired adapters {@code inUse} says nothing uses any more. */
-    void freeUnused(WorkerProcess worker, IntPredicate inUse) {
+    void freeUnused(WorkerGroup worker, IntPredicate inUse) {
         if (retiring.isEmpty()) {
             return;
         }
@@ -58,7 +58,7 @@ final class WorkerAdapters {
     }
 
     /** Loads every adapter again into a new worker; returns those it refused, no longer loaded. */
-    List<Adapter> reloadAll(WorkerProcess worker) {
+    List<Adapter> reloadAll(WorkerGroup worker) {
         List<Adapter> refused = new ArrayList<>();
         for (Adapter adapter : List.copyOf(loaded.values())) {
             try {

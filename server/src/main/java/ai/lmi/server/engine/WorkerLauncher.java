@@ -4,22 +4,27 @@ import ai.lmi.server.config.KvCacheDtype;
 import ai.lmi.server.config.Quantization;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.worker.EngineOptions;
-import ai.lmi.server.worker.WorkerProcess;
+import ai.lmi.server.worker.WorkerGroup;
 import ai.lmi.server.worker.WorkerSettings;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts a worker process for the served model with the configured engine options. */
+/** Starts the served model's worker group, one process per tensor-parallel rank, with the configured engine options. */
 public final class WorkerLauncher {
     private static final Logger log = LoggerFactory.getLogger(WorkerLauncher.class);
 
     private final WorkerSettings settings;
     private final EngineOptions options;
+    private final int tensorParallelDegree;
 
-    public WorkerLauncher(WorkerSettings settings, EngineOptions options) {
+    public WorkerLauncher(WorkerSettings settings, EngineOptions options, int tensorParallelDegree) {
         this.settings = settings;
         this.options = options;
+        this.tensorParallelDegree = tensorParallelDegree;
     }
 
     public static WorkerLauncher from(ServingConfig config, Path modelDir, Path pythonWorkerDir) {
@@ -37,13 +42,23 @@ public final class WorkerLauncher {
                 .withGpuMemoryUtilization(config.gpuMemoryUtilization())
                 .withMaxNumSeqs(config.maxRollingBatchSize())
                 .withLora(config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank());
-        return new WorkerLauncher(settings, options);
+        return new WorkerLauncher(settings, options, config.tensorParallelDegree());
     }
 
-    /** Spawns and loads a worker; called on the engine thread, which stays alive as its parent. */
-    public WorkerProcess start() {
-        log.info("starting a worker for {}", options.modelDir());
-        return WorkerProcess.start(settings, options,
+    /** {@code option.tensor_parallel_degree}: the ranks of each group this starts. */
+    public int tensorParallelDegree() {
+        return tensorParallelDegree;
+    }
+
+    /** Spawns and loads a worker group; may be called on any thread (each rank has a parent thread of its own). */
+    public WorkerGroup start() {
+        log.info("starting a worker for {} (tensor_parallel_degree {})", options.modelDir(), tensorParallelDegree);
+        WorkerGroup group = WorkerGroup.start(settings, options, tensorParallelDegree,
                 (stage, fraction) -> log.info("worker loading {}: {}%", stage, Math.round(fraction * 100)));
+        List<Long> pids = group.pids();
+        log.info("worker group for {} serves: tensor_parallel_degree {}, {}", options.modelDir(), tensorParallelDegree,
+                IntStream.range(0, pids.size()).mapToObj(rank -> "rank " + rank + " pid " + pids.get(rank))
+                        .collect(Collectors.joining(", ")));
+        return group;
     }
 }

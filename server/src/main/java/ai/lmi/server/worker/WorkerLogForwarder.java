@@ -20,8 +20,9 @@ import org.slf4j.event.Level;
 final class WorkerLogForwarder {
 
     private static final int KEPT_LINES = 20;
-    // The worker's format: "[worker <pid>] LEVEL logger: message".
-    private static final Pattern LINE = Pattern.compile("^\\[worker \\d+] (DEBUG|INFO|WARNING|ERROR|CRITICAL) (.*)$");
+    // The worker's format: "[worker <pid>] LEVEL logger: message", "[worker <pid> rank <r>] ..." in a TP group.
+    private static final Pattern LINE =
+            Pattern.compile("^\\[worker \\d+(?: rank \\d+)?] (DEBUG|INFO|WARNING|ERROR|CRITICAL) (.*)$");
 
     private final Logger log;
     private final ArrayDeque<String> lastLines = new ArrayDeque<>();

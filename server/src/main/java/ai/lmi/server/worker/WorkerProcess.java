@@ -1,7 +1,6 @@
 package ai.lmi.server.worker;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -11,13 +10,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +72,15 @@ public final class WorkerProcess implements AutoCloseable {
      * @throws WorkerStartException naming what failed, with the worker's last lines of output
      */
     public static WorkerProcess start(WorkerSettings settings, EngineOptions options, LoadProgressListener progress) {
+        return start(settings, options, progress, worker -> { });
+    }
+
+    /**
+     * {@link #start}, handing the worker to {@code spawned} as soon as its process runs, before it connects and
+     * loads: a worker group kills it from there when another rank dies during the load.
+     */
+    static WorkerProcess start(WorkerSettings settings, EngineOptions options, LoadProgressListener progress,
+            Consumer<WorkerProcess> spawned) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(progress, "progress");
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
@@ -84,7 +92,7 @@ public final class WorkerProcess implements AutoCloseable {
             throw new WorkerStartException("cannot create a directory for the worker's socket: " + e, e);
         }
         try {
-            worker.launch(python, options, progress, deadline);
+            worker.launch(python, options, progress, spawned, deadline);
         } catch (IOException | WorkerException e) {
             worker.kill();
             throw worker.startFailure(e);
@@ -102,14 +110,17 @@ public final class WorkerProcess implements AutoCloseable {
 
     // synchronized: the owning thread, whichever it is, sees what the start wrote (the monitor orders it).
     private synchronized void launch(String python, EngineOptions options, LoadProgressListener progress,
-            long deadline) throws IOException {
+            Consumer<WorkerProcess> spawned, long deadline) throws IOException {
         shm = SharedMemoryFile.create(paths.sharedMemory(), settings.stepRingBytes(), settings.resultRingBytes());
         SocketChannel socket;
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             listener.bind(UnixDomainSocketAddress.of(paths.socket()));
-            process = WorkerParentThread.spawn(command(python), "lmi-worker-parent-" + SPAWNED.incrementAndGet(),
-                    this::onExit);
+            process = WorkerParentThread.spawn(
+                    WorkerCommand.processBuilder(WorkerCommand.rankZero(python, paths, settings),
+                            settings.pythonWorkerDir()),
+                    "lmi-worker-parent-" + SPAWNED.incrementAndGet(), this::onExit);
             logs = WorkerLogForwarder.start(process.getInputStream(), process.pid());
+            spawned.accept(this);
             socket = accept(listener, deadline);
         }
         control = new ControlChannel(socket);
@@ -128,23 +139,6 @@ public final class WorkerProcess implements AutoCloseable {
             throw new WorkerStartException("the worker's 'loaded' message has no capacity object");
         }
         capacity = Frames.JSON.treeToValue(loaded.get("capacity"), WorkerCapacity.class);
-    }
-
-    private ProcessBuilder command(String python) {
-        List<String> command = new ArrayList<>(List.of(python, "-m", "lmi_worker", "--socket",
-                paths.socket().toString(), "--shm", paths.sharedMemory().toString(), "--spin-us",
-                Integer.toString(settings.spinMicros())));
-        command.addAll(settings.extraArguments());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(new File("/dev/null"));
-        Map<String, String> env = builder.environment();
-        String workerDir = settings.pythonWorkerDir().toAbsolutePath().toString();
-        env.merge("PYTHONPATH", workerDir, (old, dir) -> old.isEmpty() ? dir : dir + File.pathSeparator + old);
-        // Busy-waiting OpenMP threads fight OpenBLAS's for the cores (see python-worker/lmi_worker/__main__.py).
-        env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
-        // The worker runs the model's code and never checks requests: it has no use for the API key.
-        env.remove("OPTION_API_KEY");
-        return builder;
     }
 
     private SocketChannel accept(ServerSocketChannel listener, long deadline) throws IOException {
@@ -394,6 +388,11 @@ public final class WorkerProcess implements AutoCloseable {
         kill();
     }
 
+    /** Completes once the worker process has exited. */
+    CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
     /** The socket and shm paths, for tests that check they are gone. */
     WorkerPaths paths() {
         return paths;
@@ -493,7 +492,8 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    private static String describeExit(Process p) {
+    /** How {@code p} ended, e.g. {@code exit status 137, signal 9}, or {@code still running}. */
+    static String describeExit(Process p) {
         if (p.isAlive()) {
             return "still running";
         }

@@ -42,6 +42,12 @@ public record WorkerSettings(Path pythonWorkerDir, String pythonExecutable, Dura
                 DEFAULT_RING_BYTES, DEFAULT_RING_BYTES, List.of());
     }
 
+    /** The {@code --log-level} among the extra arguments, {@code INFO} (the worker's default) when they name none. */
+    public String logLevel() {
+        int flag = extraArguments.lastIndexOf("--log-level");
+        return flag >= 0 && flag + 1 < extraArguments.size() ? extraArguments.get(flag + 1) : "INFO";
+    }
+
     public WorkerSettings withPythonExecutable(String value) {
         return new WorkerSettings(pythonWorkerDir, value, startTimeout, stepTimeout, spinMicros, stepRingBytes,
                 resultRingBytes, extraArguments);

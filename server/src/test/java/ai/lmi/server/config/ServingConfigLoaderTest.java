@@ -58,7 +58,7 @@ class ServingConfigLoaderTest {
     void everyKeyFromTheCommandLine() {
         ServingConfig config = ServingConfigLoader.load(List.of(
                 "--model", "/models/llama",
-                "--option.task", "text-embedding",
+                "--option.task", "text-generation", // tensor parallelism applies to text generation only
                 "--option.rolling_batch", "auto",
                 "--option.dtype=bf16",
                 "--option.device", "cpu",
@@ -86,7 +86,8 @@ class ServingConfigLoaderTest {
                 "--worker_startup_timeout_s", "30"), Map.of());
 
         assertEquals(Optional.of(Path.of("/models/llama")), config.modelId());
-        assertEquals(Task.TEXT_EMBEDDING, config.task());
+        assertEquals(Task.TEXT_GENERATION, config.task());
+        assertEquals("command line", PrecedenceTest.source(config, "option.task"));
         assertEquals(RollingBatch.AUTO, config.rollingBatch());
         assertEquals(Dtype.BFLOAT16, config.dtype());
         assertEquals(Device.CPU, config.device());

@@ -1,6 +1,7 @@
 package ai.lmi.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code option.task} unset: the model directory's files decide, and the effective config says so. */
+/**
+ * {@code option.task} unset: the model directory's files decide, and the effective config says so; an embedding
+ * model, run in the daemon's process, takes no tensor parallelism.
+ */
 class TaskDetectionTest {
 
     @TempDir
@@ -67,6 +71,34 @@ class TaskDetectionTest {
                 List.of("--model", modelDir.toString()), Map.of("OPTION_TASK", "TEXT-EMBEDDING"));
 
         assertEquals(Task.TEXT_EMBEDDING, config.task());
+    }
+
+    @Test
+    void tensorParallelismOfAnEmbeddingModelStopsTheStart() throws IOException {
+        touch("model.onnx", "tokenizer.json");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ServingConfigLoader.load(
+                List.of("--model", modelDir.toString()), Map.of("TENSOR_PARALLEL_DEGREE", "4")));
+
+        assertEquals(List.of("option.tensor_parallel_degree=4 (from environment TENSOR_PARALLEL_DEGREE): tensor "
+                + "parallelism applies to text generation only, and this model is served as text-embedding "
+                + "(option.task, derived from option.model_id); set option.tensor_parallel_degree=1"), e.errors());
+    }
+
+    @Test
+    void sageMakersGpuCountLeavesAnEmbeddingModelOnOneDevice() throws IOException {
+        touch("model.onnx", "tokenizer.json");
+
+        assertEquals(1, ServingConfigLoader.load(List.of("--model", modelDir.toString()),
+                Map.of("SM_NUM_GPUS", "4")).tensorParallelDegree());
+    }
+
+    @Test
+    void aGenerationModelTakesTensorParallelism() throws IOException {
+        touch("model.safetensors", "config.json", "tokenizer.json");
+
+        assertEquals(2, ServingConfigLoader.load(List.of("--model", modelDir.toString(),
+                "--option.tensor_parallel_degree", "2"), Map.of()).tensorParallelDegree());
     }
 
     private ServingConfig load() {

@@ -4,19 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,10 +26,10 @@ class WorkerCrashTest extends TinyLlamaServerTest {
     @Test
     void streamsSurviveTwoWorkerKillsWithNoTokenLostOrRepeated() {
         List<String[]> requests = requests();
-        List<Stream> reference = requests.stream().map(this::open).toList();
-        List<List<String>> expected = reference.stream().map(Stream::finish).toList();
+        List<StreamedTokens> reference = requests.stream().map(this::open).toList();
+        List<List<String>> expected = reference.stream().map(StreamedTokens::finish).toList();
 
-        List<Stream> streams = requests.stream().map(this::open).toList();
+        List<StreamedTokens> streams = requests.stream().map(this::open).toList();
         long firstWorker = killWhenEachStreamHas(streams, TOKENS_BETWEEN_KILLS);
         TestServer.await("/ping to answer 503 while the worker restarts", DEADLINE,
                 () -> server.get("/ping").statusCode(), status -> status == 503);
@@ -50,7 +42,7 @@ class WorkerCrashTest extends TinyLlamaServerTest {
         assertEquals(200, queued.statusCode(), "a request sent while the worker restarted waits for it: " + queued.body());
         assertEquals(golden.outputText(), TestServer.json(queued.body()).path("choices").path(0).path("text").asText());
         long secondWorker = killWhenEachStreamHas(streams, TOKENS_BETWEEN_KILLS + streams.stream()
-                .mapToInt(Stream::tokensSoFar).max().orElse(0));
+                .mapToInt(StreamedTokens::tokensSoFar).max().orElse(0));
         awaitBackUp(2);
         for (int i = 0; i < STREAMS; i++) {
             List<String> got = streams.get(i).finish();
@@ -95,9 +87,9 @@ class WorkerCrashTest extends TinyLlamaServerTest {
     }
 
     /** Waits until every stream has at least {@code tokens} tokens, then kills the worker; returns its pid. */
-    private static long killWhenEachStreamHas(List<Stream> streams, int tokens) {
+    private static long killWhenEachStreamHas(List<StreamedTokens> streams, int tokens) {
         TestServer.await("every stream to reach " + tokens + " tokens", DEADLINE,
-                () -> streams.stream().mapToInt(Stream::tokensSoFar).min().orElse(0), least -> least >= tokens);
+                () -> streams.stream().mapToInt(StreamedTokens::tokensSoFar).min().orElse(0), least -> least >= tokens);
         ProcessHandle worker = WorkerProcesses.only();
         assertTrue(worker.destroyForcibly(), "SIGKILL to the worker " + worker.pid());
         return worker.pid();
@@ -111,55 +103,7 @@ class WorkerCrashTest extends TinyLlamaServerTest {
                 () -> server.get("/ping").statusCode(), status -> status == 200);
     }
 
-    private Stream open(String[] request) {
-        HttpResponse<InputStream> response = server.sendStreaming(server.postRequest(request[0], request[1]));
-        assertEquals(200, response.statusCode(), request[1]);
-        return new Stream(request[0].equals("/invocations"),
-                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)));
-    }
-
-    /** One streamed response, read on its own thread as it arrives: one entry per token. */
-    private static final class Stream {
-        private final List<String> tokens = new CopyOnWriteArrayList<>();
-        private final CompletableFuture<List<String>> done;
-
-        Stream(boolean jsonLines, BufferedReader reader) {
-            done = CompletableFuture.supplyAsync(() -> read(jsonLines, reader));
-        }
-
-        int tokensSoFar() {
-            return tokens.size();
-        }
-
-        List<String> finish() {
-            return done.join();
-        }
-
-        /**
-         * Each token as its id and text for JSON lines, or its text for server-sent events, whose chunks carry no
-         * id; the last entry is the finish reason.
-         */
-        private List<String> read(boolean jsonLines, BufferedReader reader) {
-            try (reader) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    if (jsonLines) {
-                        JsonNode event = TestServer.json(line);
-                        tokens.add(event.path("token").path("id").asInt() + " " + event.path("token").path("text"));
-                        if (event.has("generated_text")) {
-                            tokens.add("finish: " + event.path("details").path("finish_reason").asText("(none)"));
-                        }
-                    } else if (line.startsWith("data: {")) {
-                        JsonNode choice = TestServer.json(line.substring("data: ".length())).path("choices").path(0);
-                        tokens.add(choice.path("text").toString());
-                        if (!choice.path("finish_reason").isNull()) {
-                            tokens.add("finish: " + choice.path("finish_reason").asText());
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return List.copyOf(tokens);
-        }
+    private StreamedTokens open(String[] request) {
+        return StreamedTokens.open(server, request[0], request[1]);
     }
 }

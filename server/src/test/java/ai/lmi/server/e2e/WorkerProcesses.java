@@ -17,6 +17,13 @@ final class WorkerProcesses {
                 .toList();
     }
 
+    /** The live worker of tensor-parallel rank {@code rank}, found by its {@code --tp-rank} flag. */
+    static ProcessHandle rank(int rank) {
+        return TestServer.await("one worker of rank " + rank, DEADLINE, () -> all().stream()
+                .filter(p -> p.info().commandLine().orElse("").contains(" --tp-rank " + rank + " ")).toList(),
+                workers -> workers.size() == 1).get(0);
+    }
+
     /** The one worker running, once the workers of servers closed before are gone. */
     static ProcessHandle only() {
         return TestServer.await("exactly one worker process", DEADLINE, WorkerProcesses::all,

@@ -48,7 +48,7 @@ class EngineLoopStaticBatchingTest {
         EngineOptions options = EngineOptions.forModel(TINY_LLAMA.toString()).withKvCacheBytes(8L << 20);
         EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, chunkedPrefill, batching,
                 true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
-        return new EngineLoop(settings, tokenizer, metrics, new WorkerLauncher(worker, options));
+        return new EngineLoop(settings, tokenizer, metrics, new WorkerLauncher(worker, options, 1));
     }
 
     private static SamplingParams greedy(int maxNewTokens, List<String> stops) {

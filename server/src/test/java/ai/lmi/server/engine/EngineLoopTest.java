@@ -43,7 +43,7 @@ class EngineLoopTest {
         EngineOptions options = EngineOptions.forModel(TINY_LLAMA.toString()).withKvCacheBytes(8L << 20);
         EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, true, Batching.CONTINUOUS,
                 true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
-        engine = new EngineLoop(settings, Tokenizer.load(TINY_LLAMA), metrics, new WorkerLauncher(worker, options));
+        engine = new EngineLoop(settings, Tokenizer.load(TINY_LLAMA), metrics, new WorkerLauncher(worker, options, 1));
         engine.start();
     }
 

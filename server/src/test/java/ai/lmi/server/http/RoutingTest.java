@@ -145,6 +145,7 @@ class RoutingTest {
 
             JsonNode description = management.next().send(HttpMethod.GET, "/models/tiny-llama").response().json();
             assertEquals("Healthy", description.path("status").asText());
+            assertEquals(1, description.path("tensor_parallel_degree").asInt());
             assertEquals(512, description.path("config").path("option.max_model_len").path("value").asInt());
             assertEquals("default", description.path("config").path("option.max_model_len").path("source").asText());
 

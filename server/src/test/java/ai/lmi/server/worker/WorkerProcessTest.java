@@ -10,7 +10,6 @@ import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.core.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -198,22 +197,9 @@ class WorkerProcessTest {
     void killDashNineDuringStepsEndsTheStepWithWorkerDiedAtOnce() throws Exception {
         try (WorkerProcess w = WorkerProcess.start(TestData.settings(), TestData.tinyLlamaOptions(),
                 LoadProgressListener.NONE)) {
-            int[] prompt = IntStream.range(1, 400).toArray();
-            int[] table = IntStream.range(0, 25).toArray();
-            CompletableFuture<Long> killedAt = CompletableFuture.supplyAsync(() -> {
-                sleep(300);
-                long at = System.nanoTime();
-                run("kill", "-9", Long.toString(w.pid()));
-                return at;
-            });
-            WorkerDiedException died = assertThrows(WorkerDiedException.class, () -> {
-                while (true) {
-                    w.step(TestSteps.prefill(1, prompt, table, SamplingParams.greedy(16), 1));
-                }
-            });
-            long noticedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt.get());
-            assertTrue(noticedMillis < 2000, "noticed " + noticedMillis + " ms after the kill");
-            assertTrue(died.getMessage().contains("signal 9"), died.getMessage());
+            KillDuringSteps killed = KillDuringSteps.run(w::step, w.pid());
+            assertTrue(killed.millisAfterKill() < 2000, "noticed " + killed.millisAfterKill() + " ms after the kill");
+            assertTrue(killed.died().getMessage().contains("signal 9"), killed.died().getMessage());
             assertFalse(w.isAlive());
             assertThrows(WorkerDiedException.class, () -> w.step(StepBatch.empty()));
         }
@@ -287,16 +273,6 @@ class WorkerProcessTest {
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void run(String... command) {
-        try {
-            new ProcessBuilder(command).inheritIO().start().waitFor();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
