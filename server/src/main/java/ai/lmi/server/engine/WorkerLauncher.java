@@ -4,6 +4,7 @@ import ai.lmi.server.config.KvCacheDtype;
 import ai.lmi.server.config.Quantization;
 import ai.lmi.server.config.ServingConfig;
 import ai.lmi.server.worker.EngineOptions;
+import ai.lmi.server.worker.NodeLayout;
 import ai.lmi.server.worker.WorkerGroup;
 import ai.lmi.server.worker.WorkerSettings;
 import java.nio.file.Path;
@@ -20,11 +21,21 @@ public final class WorkerLauncher {
     private final WorkerSettings settings;
     private final EngineOptions options;
     private final int tensorParallelDegree;
+    private final NodeLayout nodes;
 
     public WorkerLauncher(WorkerSettings settings, EngineOptions options, int tensorParallelDegree) {
+        this(settings, options, tensorParallelDegree, NodeLayout.SINGLE);
+    }
+
+    /**
+     * @throws IllegalArgumentException when the degree does not split over the nodes
+     */
+    public WorkerLauncher(WorkerSettings settings, EngineOptions options, int tensorParallelDegree, NodeLayout nodes) {
+        nodes.localRanks(tensorParallelDegree);
         this.settings = settings;
         this.options = options;
         this.tensorParallelDegree = tensorParallelDegree;
+        this.nodes = nodes;
     }
 
     public static WorkerLauncher from(ServingConfig config, Path modelDir, Path pythonWorkerDir) {
@@ -42,7 +53,8 @@ public final class WorkerLauncher {
                 .withGpuMemoryUtilization(config.gpuMemoryUtilization())
                 .withMaxNumSeqs(config.maxRollingBatchSize())
                 .withLora(config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank());
-        return new WorkerLauncher(settings, options, config.tensorParallelDegree());
+        return new WorkerLauncher(settings, options, config.tensorParallelDegree(),
+                NodeLayout.fromEnvironment(System.getenv()));
     }
 
     /** {@code option.tensor_parallel_degree}: the ranks of each group this starts. */
@@ -52,8 +64,11 @@ public final class WorkerLauncher {
 
     /** Spawns and loads a worker group; may be called on any thread (each rank has a parent thread of its own). */
     public WorkerGroup start() {
-        log.info("starting a worker for {} (tensor_parallel_degree {})", options.modelDir(), tensorParallelDegree);
-        WorkerGroup group = WorkerGroup.start(settings, options, tensorParallelDegree,
+        log.info("starting a worker for {} (tensor_parallel_degree {}{})", options.modelDir(), tensorParallelDegree,
+                nodes.nodes() == 1 ? "" : ", " + nodes.localRanks(tensorParallelDegree) + " of its ranks here, on the "
+                        + "leader of " + nodes.nodes() + " nodes meeting at " + nodes.leaderHost() + ":"
+                        + nodes.leaderPort());
+        WorkerGroup group = WorkerGroup.start(settings, options, tensorParallelDegree, nodes,
                 (stage, fraction) -> log.info("worker loading {}: {}%", stage, Math.round(fraction * 100)));
         List<Long> pids = group.pids();
         log.info("worker group for {} serves: tensor_parallel_degree {}, {}", options.modelDir(), tensorParallelDegree,

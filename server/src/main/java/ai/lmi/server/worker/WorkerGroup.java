@@ -54,6 +54,15 @@ public final class WorkerGroup implements AutoCloseable {
      */
     public static WorkerGroup start(WorkerSettings settings, EngineOptions options, int degree,
             LoadProgressListener progress) {
+        return start(settings, options, degree, NodeLayout.SINGLE, progress);
+    }
+
+    /**
+     * As {@link #start(WorkerSettings, EngineOptions, int, LoadProgressListener)}, over {@code nodes}: this machine
+     * runs ranks 0 .. degree/nodes − 1, and the others join from their nodes at the leader's address.
+     */
+    public static WorkerGroup start(WorkerSettings settings, EngineOptions options, int degree, NodeLayout nodes,
+            LoadProgressListener progress) {
         if (degree < 1) {
             throw new IllegalArgumentException("tensor_parallel_degree " + degree + " must be >= 1");
         }
@@ -63,7 +72,7 @@ public final class WorkerGroup implements AutoCloseable {
             return group;
         }
         try {
-            group.launch(settings, options, progress);
+            group.launch(settings, options, nodes, progress);
         } catch (IOException e) {
             group.kill();
             throw new WorkerStartException("cannot start the worker group's ranks: " + e, e);
@@ -92,15 +101,17 @@ public final class WorkerGroup implements AutoCloseable {
         return group;
     }
 
-    private void launch(WorkerSettings settings, EngineOptions options, LoadProgressListener progress)
-            throws IOException {
+    private void launch(WorkerSettings settings, EngineOptions options, NodeLayout nodes,
+            LoadProgressListener progress) throws IOException {
         String python = PythonFinder.find(settings.pythonExecutable(), System.getenv());
-        MasterAddress master = MasterAddress.onFreeLoopbackPort();
-        for (int rank = 1; rank < degree; rank++) {
-            followers.add(FollowerProcess.spawn(python, new TensorParallelRank(rank, degree, master), settings,
+        int local = nodes.localRanks(degree);
+        MasterAddress master = nodes.nodes() == 1 ? MasterAddress.onFreeLoopbackPort()
+                : new MasterAddress(nodes.leaderHost(), nodes.leaderPort());
+        for (int rank = 1; rank < local; rank++) {
+            followers.add(FollowerProcess.spawn(python, new TensorParallelRank(rank, degree, master, local), settings,
                     this::onFollowerExit));
         }
-        WorkerProcess.start(rankZeroSettings(settings, new TensorParallelRank(0, degree, master)), options,
+        WorkerProcess.start(rankZeroSettings(settings, new TensorParallelRank(0, degree, master, local)), options,
                 progress, this::onLeaderSpawned);
     }
 
