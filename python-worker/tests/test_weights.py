@@ -9,6 +9,7 @@ import torch
 
 from lmi_worker.engine.model_config import ModelConfig
 from lmi_worker.engine.safetensors import load_safetensors, save_safetensors
+from lmi_worker.engine.tp_layout import TpLayout
 from lmi_worker.engine.weights import expected_shapes, load_weights, resolve_dtype
 
 
@@ -152,3 +153,23 @@ def test_resolve_dtype_rejects_unknown_values(config):
         assert allowed in message
     with pytest.raises(ValueError, match="'float64'"):
         resolve_dtype("auto", dataclasses.replace(config, torch_dtype="float64"))
+
+
+def test_a_tensor_parallel_rank_reads_only_its_slices(tiny_llama_dir, config, reference, mapped_ranges):
+    layout = TpLayout(config, 1, 2)
+    weights = load_weights(tiny_llama_dir, config, torch.float32, layout=layout)
+    ranges = mapped_ranges(tiny_llama_dir / "model.safetensors")
+    p = "model.layers.0."
+    q_rows = config.num_attention_heads // 2 * config.head_dim
+    # Rows of the mapping (column-parallel, vocabulary): views, the file's other rows never read.
+    for name, start, rows in [(p + "self_attn.q_proj.weight", q_rows, q_rows),
+                              (p + "mlp.up_proj.weight", config.intermediate_size // 2, config.intermediate_size // 2),
+                              ("model.embed_tokens.weight", config.vocab_size // 2, config.vocab_size // 2)]:
+        assert torch.equal(weights[name], reference[name][start:start + rows]), name
+        assert any(lo <= weights[name].data_ptr() < hi for lo, hi in ranges), f"{name} was copied"
+    # Columns (row-parallel): a copy of this rank's half only.
+    down = weights[p + "mlp.down_proj.weight"]
+    half = config.intermediate_size // 2
+    assert torch.equal(down, reference[p + "mlp.down_proj.weight"][:, half:])
+    assert down.is_contiguous() and not any(lo <= down.data_ptr() < hi for lo, hi in ranges)
+    assert torch.equal(weights["model.norm.weight"], reference["model.norm.weight"])
