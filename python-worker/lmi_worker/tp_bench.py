@@ -77,12 +77,14 @@ def run_rank(args) -> int:
     costs = _group_costs(engine, tp) if tp is not None else {}
     if tp is not None and not tp.is_leader:
         follow(engine, tp)
+        tp.close()
         return 0
     driver = engine if tp is None else LeaderEngine(engine, tp)
     run_batch(driver, 1, min(args.prompt, 16), 2, args.seed)  # warm-up
     rows = [run_batch(driver, batch, args.prompt, args.decode, args.seed) for batch in args.batches]
     if tp is not None:
         driver.stop()
+        tp.close()
     Path(args.out).write_text(json.dumps({"tensor_parallel_degree": args.size, "results": rows, **costs}))
     return 0
 

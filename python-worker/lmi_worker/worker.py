@@ -103,6 +103,7 @@ def run_follower(tp_group: TpGroup, engine: str = DEFAULT_ENGINE) -> int:
         options = EngineOptions(**tp.broadcast_object(None))
         engine_object = _engine_class(engine).load(options, None, tp)
         follow(engine_object, tp)
+        tp.close()
     except _Exit as e:
         log.info("exiting (%d): %s", e.status, e)
         return e.status
@@ -164,6 +165,7 @@ class Worker:
     def _stop_followers(self) -> None:
         try:
             self._tp.broadcast_message(None)
+            self._tp.close()
         except RuntimeError as e:  # a follower already gone: the parent ends the group anyway
             log.warning("could not stop the tensor-parallel followers: %s", e)
 

@@ -87,11 +87,13 @@ def main() -> int:
                                               block_size=BLOCK_SIZE), tp=tp)
     if tp is not None and not tp.is_leader:
         follow(engine, tp)
+        tp.close()
         return 0
     driver = engine if tp is None else LeaderEngine(engine, tp)
     results = run_scenarios(driver, engine.capacity.vocab_size)
     if tp is not None:
         driver.stop()
+        tp.close()
     Path(args.out).write_text(json.dumps(results))
     return 0
 

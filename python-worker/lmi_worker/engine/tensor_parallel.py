@@ -96,4 +96,5 @@ class TensorParallel:
         return pickle.loads(bytes(message))
 
     def close(self) -> None:
+        """Leaves the group; before exiting, or gloo's threads still running abort the interpreter's exit."""
         dist.destroy_process_group()
