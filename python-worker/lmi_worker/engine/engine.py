@@ -1,5 +1,6 @@
 """lmi-dist: loads a model and runs one scheduled step at a time over its paged KV cache."""
 
+import dataclasses
 import logging
 import time
 from typing import Callable, Dict, List, Optional
@@ -15,6 +16,7 @@ from .lora.adapter import LoraAdapter
 from .lora.lora_batch import LoraBatch
 from .lora.slots import AdapterSlots
 from .model_config import ModelConfig
+from .ngram_proposer import NgramProposer
 from .options import EngineOptions
 from .quant.formats import FORMATS, on_the_fly_methods
 from .quant.quant_config import read_quantization_config, resolve_quantization
@@ -42,6 +44,7 @@ class LmiDistEngine:
         self.capacity = capacity
         self.lora = lora  # None: LoRA off (option.max_loras 0)
         self.sampler = Sampler()
+        self.proposer = NgramProposer()  # drafts for sequences a step lets speculate (StepBatch.lookahead)
         self.states: Dict[int, SequenceState] = {}
 
     @classmethod
@@ -136,7 +139,8 @@ class LmiDistEngine:
                                                     adapter_id=seq.adapter_id)
         states = [self.states[s] for s in batch.seq_ids.tolist()]
         start = time.perf_counter()
-        logit_rows, sample_at, prompt_spans = self._plan_logits(batch, states)
+        batch, drafts = self._with_drafts(batch, states)
+        logit_rows, sample_at, prompt_spans = self._plan_logits(batch, states, drafts)
         meta = AttentionMetadata.build(batch.start_pos, batch.token_offsets, batch.block_offsets,
                                        batch.block_tables, self.capacity.block_size, self.capacity.num_blocks,
                                        self.model.kv_heads, self.model.config.sliding_window, self.model.dtype,
@@ -156,7 +160,7 @@ class LmiDistEngine:
             return output
         prompt_logprobs = [prompt_logprobs_for_chunk(int(batch.seq_ids[i]), states[i], int(batch.start_pos[i]),
                                                      logits[lo:hi]) for i, lo, hi in prompt_spans]
-        output = self._sample(batch, states, logits, sample_at)
+        output = self._sample(batch, states, logits, sample_at, drafts)
         done = time.perf_counter()
         output.prompt_logprobs = prompt_logprobs
         output.forward_ms = (forward_done - start) * 1e3
@@ -182,13 +186,38 @@ class LmiDistEngine:
             return None
         return [slot_of[a] if a else -1 for a in scheduled]
 
-    def _plan_logits(self, batch: StepBatch, states: List[SequenceState]):
-        """Which flat rows need logits: the last row of sampling sequences, every row of prompt-logprob chunks.
+    def _with_drafts(self, batch: StepBatch, states: List[SequenceState]):
+        """The step with each speculating sequence's draft tokens after its own, and the drafts per sequence.
 
-        Also appends this step's tokens to each sequence's history.
+        A sequence speculates when the step gives it lookahead and it samples; one that asked for prompt
+        logprobs of this chunk does not (their rows would mix with the drafts').
+        """
+        drafts: List[List[int]] = [[] for _ in states]
+        if not len(batch.lookahead):
+            return batch, drafts
+        offsets = batch.token_offsets
+        for i, state in enumerate(states):
+            first, lo, hi = int(batch.start_pos[i]), int(offsets[i]), int(offsets[i + 1])
+            if batch.lookahead_of(i) and batch.sample[i] and not (state.params.prompt_logprobs
+                                                                  and first < state.prompt_len):
+                history = state.tokens[:first] + batch.tokens[lo:hi].tolist()
+                drafts[i] = self.proposer.propose(history, batch.lookahead_of(i))
+        if not any(drafts):
+            return batch, drafts
+        pieces = [np.concatenate([batch.tokens[offsets[i]:offsets[i + 1]], np.asarray(d, np.int32)])
+                  for i, d in enumerate(drafts)]
+        counts = [len(piece) for piece in pieces]
+        return dataclasses.replace(batch, tokens=np.concatenate(pieces).astype(np.int32),
+                                   token_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)), drafts
+
+    def _plan_logits(self, batch: StepBatch, states: List[SequenceState], drafts: List[List[int]]):
+        """Which flat rows need logits: the last row of sampling sequences (and each of their drafts' rows),
+        every row of prompt-logprob chunks.
+
+        Also appends this step's tokens, drafts included, to each sequence's history.
         """
         logit_rows: List[int] = []
-        sample_at: List[int] = []  # (index into logit_rows) per sampling sequence, batch order
+        sample_at: List[int] = []  # (index into logit_rows) per sampled row, batch order
         prompt_spans = []  # (sequence index, lo, hi) into logit_rows
         offsets = batch.token_offsets
         for i, state in enumerate(states):
@@ -201,19 +230,43 @@ class LmiDistEngine:
                 if batch.sample[i]:
                     sample_at.append(len(logit_rows) - 1)
             elif batch.sample[i]:
-                sample_at.append(len(logit_rows))
-                logit_rows.append(hi - 1)
+                rows = len(drafts[i]) + 1  # the sequence's last token, then one per draft
+                sample_at.extend(range(len(logit_rows), len(logit_rows) + rows))
+                logit_rows.extend(range(hi - rows, hi))
         return logit_rows, sample_at, prompt_spans
 
     def _sample(self, batch: StepBatch, states: List[SequenceState], logits: torch.Tensor,
-                sample_at: List[int]) -> StepOutput:
+                sample_at: List[int], drafts: List[List[int]]) -> StepOutput:
+        """One token per sampling sequence; a speculating one keeps its drafts while each equals the token
+        sampled at its position, and gains the first sample that differs (or the one after every draft).
+
+        Sampling each draft's position as if it were the only one and keeping a draft only where the sample
+        is that draft is rejection sampling for a proposal that is one token: every kept token is a sample
+        of the target model, so greedy, seeded and random outputs are what they would be without drafts.
+        """
         sampling = np.nonzero(batch.sample)[0]
         if not len(sampling):
             return _empty_output(batch.step_id)
-        result = self.sampler(logits[sample_at], [_sampler_row(states[i]) for i in sampling])
-        return StepOutput(step_id=batch.step_id, seq_ids=batch.seq_ids[sampling].astype(np.int64),
-                          token_ids=result.token_ids.numpy().astype(np.int32), logprobs=result.logprobs.numpy(),
-                          top_ids=result.top_ids.numpy().astype(np.int32), top_logprobs=result.top_logprobs.numpy(),
+        rows = [row for i in sampling for row in _sampler_rows(states[i], len(drafts[i]) + 1)]
+        result = self.sampler(logits[sample_at], rows)
+        tokens = result.token_ids.tolist()
+        keep, seq_ids, row = [], [], 0
+        for i in sampling:
+            draft = drafts[i]
+            accepted = 0
+            while accepted < len(draft) and tokens[row + accepted] == draft[accepted]:
+                accepted += 1
+            keep.extend(range(row, row + accepted + 1))
+            seq_ids.extend([int(batch.seq_ids[i])] * (accepted + 1))
+            row += len(draft) + 1
+            if draft:
+                del states[i].tokens[len(states[i].tokens) - len(draft) + accepted:]  # the rejected drafts
+        picked = torch.tensor(keep, dtype=torch.int64)
+        return StepOutput(step_id=batch.step_id, seq_ids=np.array(seq_ids, np.int64),
+                          token_ids=result.token_ids[picked].numpy().astype(np.int32),
+                          logprobs=result.logprobs[picked].numpy(),
+                          top_ids=result.top_ids[picked].numpy().astype(np.int32),
+                          top_logprobs=result.top_logprobs[picked].numpy(),
                           prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
 
 
@@ -223,10 +276,19 @@ def _empty_output(step_id: int) -> StepOutput:
                       top_logprobs=np.zeros((0, 0), np.float32), prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
 
 
-def _sampler_row(state: SequenceState) -> SamplerRow:
-    if _uses_history(state.params):
-        return SamplerRow(state.params, state.num_output_tokens, state.prompt_ids(), state.output_ids())
-    return SamplerRow(state.params, state.num_output_tokens, _EMPTY_IDS, _EMPTY_IDS)
+def _sampler_rows(state: SequenceState, count: int) -> List[SamplerRow]:
+    """The rows choosing the tokens after the history's last `count` positions: the last `count` - 1 tokens
+    are drafts, each row seeing only the history before its own position."""
+    rows = []
+    for length in range(len(state.tokens) - count + 1, len(state.tokens) + 1):
+        output_index = max(0, length - state.prompt_len)
+        if _uses_history(state.params):
+            history = torch.tensor(state.tokens[:length], dtype=torch.int64)
+            rows.append(SamplerRow(state.params, output_index, history[:state.prompt_len],
+                                   history[state.prompt_len:]))
+        else:
+            rows.append(SamplerRow(state.params, output_index, _EMPTY_IDS, _EMPTY_IDS))
+    return rows
 
 
 def _uses_history(p: SamplingParams) -> bool:

@@ -23,6 +23,7 @@ class Generation:
     max_new_tokens: int
     params: SamplingParams
     adapter_id: int = 0
+    lookahead: Optional[int] = None  # speculative tokens per step; None: the runner's
     output: List[int] = field(default_factory=list)
     logprobs: List[float] = field(default_factory=list)
     top: List[List[tuple]] = field(default_factory=list)  # per output token: [(id, logprob)] best first
@@ -44,22 +45,26 @@ class OfflineRunner:
 
     `prefill_chunk` caps each sequence's share of a step; `max_num_batched_tokens` caps the step, spent
     over the generations in the order they were added, as the Java scheduler spends its token budget.
+    `lookahead` lets every sampling sequence speculate up to that many tokens a step (never past its
+    max_new_tokens), with KV slots reserved for them.
     """
 
     def __init__(self, engine: LmiDistEngine, block_order: Optional[Sequence[int]] = None,
-                 prefill_chunk: int = 1 << 30, max_num_batched_tokens: int = 1 << 30):
+                 prefill_chunk: int = 1 << 30, max_num_batched_tokens: int = 1 << 30, lookahead: int = 0):
         self.engine = engine
         self.block_size = engine.capacity.block_size
         self.free_blocks = list(block_order if block_order is not None else range(engine.capacity.num_blocks))
         self.prefill_chunk = prefill_chunk
         self.max_num_batched_tokens = max_num_batched_tokens
+        self.lookahead = lookahead
         self.generations: Dict[int, Generation] = {}
         self.step_id = 0
         self.finished: List[int] = []
 
     def add(self, seq_id: int, prompt: Sequence[int], max_new_tokens: int,
-            params: SamplingParams = SamplingParams(), adapter_id: int = 0) -> Generation:
-        gen = Generation(seq_id, list(prompt), max_new_tokens, params, adapter_id)
+            params: SamplingParams = SamplingParams(), adapter_id: int = 0,
+            lookahead: Optional[int] = None) -> Generation:
+        gen = Generation(seq_id, list(prompt), max_new_tokens, params, adapter_id, lookahead)
         self.generations[seq_id] = gen
         return gen
 
@@ -76,7 +81,10 @@ class OfflineRunner:
                 break
             budget -= n
             end = gen.computed + n
-            while len(gen.block_table) * self.block_size < end:
+            sample = end == len(gen.tokens)
+            wanted = self.lookahead if gen.lookahead is None else gen.lookahead
+            lookahead = min(wanted, gen.max_new_tokens - len(gen.output) - 1) if sample else 0
+            while len(gen.block_table) * self.block_size < end + lookahead:
                 gen.block_table.append(self.free_blocks.pop(0))
             if not gen.sent:
                 # Tokens before `computed` are cached blocks (reuse_prefix): the engine gets their ids.
@@ -84,14 +92,18 @@ class OfflineRunner:
                                        np.array(gen.tokens[:gen.computed], np.int32), gen.adapter_id))
                 gen.sent = True
             scheduled.append(ScheduledSequence(gen.seq_id, gen.tokens[gen.computed:end], gen.computed,
-                                               list(gen.block_table), sample=end == len(gen.tokens)))
+                                               list(gen.block_table), sample=sample, lookahead=lookahead))
             gen.computed = end
         batch = build_step(self.step_id, scheduled, new, self.finished)
         self.step_id += 1
         self.finished = []
         out = self.engine.execute(batch)
+        gained: Dict[int, int] = {}
         for i, seq_id in enumerate(out.seq_ids.tolist()):
             gen = self.generations[seq_id]
+            # Every token after a sequence's first this step is an accepted draft, its K/V computed.
+            gen.computed += 1 if seq_id in gained else 0
+            gained[seq_id] = gained.get(seq_id, 0) + 1
             gen.output.append(int(out.token_ids[i]))
             gen.logprobs.append(float(out.logprobs[i]))
             gen.top.append([(int(t), float(lp)) for t, lp in zip(out.top_ids[i], out.top_logprobs[i]) if t >= 0])

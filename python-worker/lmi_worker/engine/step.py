@@ -59,6 +59,12 @@ class StepBatch:
     sample: np.ndarray  # bool [S]: sample a token after this step's last position
     new_sequences: List[NewSequence] = field(default_factory=list)
     finished: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # seq ids to forget
+    # int32 [S] or empty (none): speculative tokens the sequence may take after its last one this step; its
+    # block table covers them. The step's output then has one row per token it gained, up to lookahead + 1.
+    lookahead: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def lookahead_of(self, i: int) -> int:
+        return int(self.lookahead[i]) if len(self.lookahead) else 0
 
     @property
     def num_seqs(self) -> int:
@@ -78,7 +84,8 @@ class PromptLogprobs:
 
 @dataclass
 class StepOutput:
-    """What a step produced for the sequences that sampled, in batch order."""
+    """What a step produced for the sequences that sampled, in batch order: one row per token, so a
+    sequence that speculated has a row for each token it gained, in order."""
 
     step_id: int
     seq_ids: np.ndarray  # int64 [n]

@@ -17,6 +17,7 @@ class ScheduledSequence:
     start_pos: int
     block_table: Sequence[int]
     sample: bool = True
+    lookahead: int = 0  # speculative tokens it may take (its block table covers them)
 
 
 def build_step(step_id: int, seqs: List[ScheduledSequence], new_sequences: Iterable[NewSequence] = (),
@@ -34,4 +35,6 @@ def build_step(step_id: int, seqs: List[ScheduledSequence], new_sequences: Itera
         sample=np.array([s.sample for s in seqs], np.bool_),
         new_sequences=list(new_sequences),
         finished=np.array(list(finished), np.int64),
+        lookahead=(np.array([s.lookahead for s in seqs], np.int32) if any(s.lookahead for s in seqs)
+                   else np.zeros(0, np.int32)),
     )

@@ -24,7 +24,8 @@ def validate_step(batch: StepBatch, states: Dict[int, SequenceState], capacity: 
         raise StepError(ERR_BAD_STEP, f"block id {bad} is outside the KV cache [0, {capacity.num_blocks})")
     for i, seq_id in enumerate(batch.seq_ids.tolist()):
         start = int(batch.start_pos[i])
-        end = start + int(batch.token_offsets[i + 1] - batch.token_offsets[i])
+        # Speculative tokens are written into the cache too: their positions must exist and have slots.
+        end = start + int(batch.token_offsets[i + 1] - batch.token_offsets[i]) + batch.lookahead_of(i)
         if seq_id in new:
             known = len(new[seq_id].prefix_ids)
             if start != known:
@@ -61,6 +62,8 @@ def _check_layout(batch: StepBatch) -> None:
             raise StepError(ERR_BAD_STEP, f"{name} must rise from 0 to {total}")
     if np.any(np.diff(batch.token_offsets) == 0):
         raise StepError(ERR_BAD_STEP, "every scheduled sequence needs at least one token")
+    if len(batch.lookahead) not in (0, s) or np.any(batch.lookahead < 0):
+        raise StepError(ERR_BAD_STEP, f"lookahead must be empty or {s} counts >= 0")
     if len(np.unique(batch.seq_ids)) != s:
         raise StepError(ERR_BAD_STEP, "a sequence id appears twice in one step")
 

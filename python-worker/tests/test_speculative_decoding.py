@@ -1,0 +1,134 @@
+"""Speculative decoding by n-gram prompt lookup in the engine: the outputs are the target model's.
+
+A step that gives a sequence lookahead k lets the engine append up to k drafts from the sequence's own
+history, compute them in the same forward and keep each while the token sampled at its position equals
+it. Greedy outputs must be identical with and without drafts, batched and mixed with sequences that do
+not speculate; sampled outputs must follow the model's own distribution (checked exactly against the
+model's probabilities on a 16-token vocabulary).
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from forward_probe import blocks_for, forward_logits
+from lmi_worker.engine.engine import LmiDistEngine
+from lmi_worker.engine.ngram_proposer import NgramProposer
+from lmi_worker.engine.offline_runner import OfflineRunner
+from lmi_worker.engine.options import EngineOptions
+from lmi_worker.engine.step import SamplingParams
+from lmi_worker.engine.step_builder import ScheduledSequence
+from synthetic_models import write_model
+
+REPEATING = [5, 6, 7, 8, 9] * 6  # a prompt whose continuation the n-grams predict, if the model repeats
+
+
+def test_the_longest_suffix_seen_before_proposes_what_followed_it():
+    proposer = NgramProposer(n_max=3)
+    assert proposer.propose([1, 2, 3, 9, 1, 2, 3], 2) == [9, 1]
+    # The latest earlier occurrence wins, and a 3-gram beats a 1-gram.
+    assert proposer.propose([4, 2, 3, 7, 2, 3, 8, 0, 2, 3], 1) == [8]
+    assert proposer.propose([1, 2, 3, 4], 3) == []
+    assert proposer.propose([5, 5], 4) == [5]
+    assert proposer.propose([1, 2, 1], 0) == []
+
+
+def _run(engine, prompts, lookaheads, params=SamplingParams(), max_new=24):
+    """The generations, and how many tokens were accepted drafts (gained after a sequence's first in a step)."""
+    runner = OfflineRunner(engine)
+    for i, (prompt, lookahead) in enumerate(zip(prompts, lookaheads)):
+        runner.add(i, prompt, max_new, params, lookahead=lookahead)
+    accepted = 0
+    while any(not g.done for g in runner.generations.values()):
+        out = runner.step()
+        accepted += len(out.seq_ids) - len(set(out.seq_ids.tolist()))
+    return runner.generations, accepted
+
+
+@pytest.mark.parametrize("model", ["tiny-llama", "vocab16"])
+def test_greedy_outputs_are_identical_with_drafts_batched_and_mixed(model, tiny_llama_engine, small_vocab_engine,
+                                                                    golden_cases):
+    # tiny-llama's random weights never repeat themselves, so its drafts are all rejected; the 16-token
+    # model repeats often, so many of its drafts are kept.
+    if model == "tiny-llama":
+        engine, prompts = tiny_llama_engine, [REPEATING] + [case["prompt_ids"] for case in golden_cases]
+    else:
+        rng = np.random.default_rng(11)
+        engine, prompts = small_vocab_engine, [rng.integers(2, 16, size=n).tolist() for n in (3, 9, 17, 30, 5, 12)]
+    plain, none_accepted = _run(engine, prompts, [0] * len(prompts))
+    # Every other sequence speculates; the rest decode one token a step beside them.
+    mixed, mixed_accepted = _run(engine, prompts, [4 if i % 2 == 0 else 0 for i in range(len(prompts))])
+    speculative, accepted = _run(engine, prompts, [4] * len(prompts))
+    for i in range(len(prompts)):
+        assert mixed[i].output == plain[i].output, f"sequence {i}, mixed"
+        assert speculative[i].output == plain[i].output, f"sequence {i}"
+        assert np.allclose(speculative[i].logprobs, plain[i].logprobs, atol=1e-4)
+        assert [t for t, _ in speculative[i].top[-1]] == [t for t, _ in plain[i].top[-1]]
+    assert none_accepted == 0
+    if model == "vocab16":
+        assert mixed_accepted > 0 and accepted > mixed_accepted
+
+
+def test_a_step_reserves_the_lookahead_s_slots_and_refuses_a_table_without_them(tiny_llama_engine):
+    from lmi_worker.engine.step import NewSequence, StepError
+    from lmi_worker.engine.step_builder import build_step
+
+    prompt = REPEATING[:16]
+    batch = build_step(0, [ScheduledSequence(901, prompt, 0, [0], lookahead=2)],
+                       [NewSequence(901, len(prompt), SamplingParams())])
+    with pytest.raises(StepError, match="positions up to 17 need 2"):
+        tiny_llama_engine.execute(batch)
+
+
+@pytest.fixture(scope="module")
+def small_vocab_engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "vocab16"
+    # Small logits (weights scaled down) keep every token likely: the distribution is tested where it is wide.
+    write_model(path, "LlamaForCausalLM", seed=3, vocab_size=16, bos_token_id=0, eos_token_id=1)
+    return LmiDistEngine.load(EngineOptions(model_dir=str(path), kv_cache_bytes=96 << 20))
+
+
+def _probabilities(engine, ids):
+    table = blocks_for(len(ids), engine.capacity.block_size, list(range(engine.capacity.num_blocks)))
+    logits = forward_logits(engine, [ScheduledSequence(1, ids, 0, table)])[0][-1]
+    return torch.softmax(logits.double(), dim=-1)
+
+
+def _chi_square_threshold(df: int, z: float = 3.09) -> float:
+    """The chi-square quantile for upper tail p = 0.001 (z), by Wilson and Hilferty's approximation."""
+    return df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3
+
+
+def test_sampled_tokens_follow_the_target_distribution(small_vocab_engine):
+    prompt = [2, 3, 4, 2, 3, 4, 2, 3]  # the 2-gram [2, 3] proposes [4, 2]
+    n = 3000
+    runner = OfflineRunner(small_vocab_engine, lookahead=2)
+    for i in range(n):
+        runner.add(i, prompt, 3, SamplingParams(temperature=1.0, seed=i))
+    accepted = 0
+    while any(not g.done for g in runner.generations.values()):
+        out = runner.step()
+        accepted += len(out.seq_ids) - len(set(out.seq_ids.tolist()))
+    samples = np.array([runner.generations[i].output for i in range(n)])
+    # Enough kept drafts that a wrong distribution on their paths would show.
+    assert accepted >= 0.05 * n, f"only {accepted} drafts kept"
+    # Exact marginals of the first three tokens from the model's own probabilities.
+    p1 = _probabilities(small_vocab_engine, prompt)
+    p2 = torch.stack([_probabilities(small_vocab_engine, prompt + [a]) for a in range(16)])  # [t1, t2]
+    marginal2 = p1 @ p2
+    marginal3 = torch.zeros(16, dtype=torch.float64)
+    for a in range(16):
+        for b in range(16):
+            marginal3 += p1[a] * p2[a, b] * _probabilities(small_vocab_engine, prompt + [a, b])
+    for position, expected in enumerate((p1, marginal2, marginal3)):
+        counts = np.bincount(samples[:, position], minlength=16)
+        expect = expected.numpy() * n
+        big = expect >= 5  # the rest pooled into one category
+        observed = np.append(counts[big], counts[~big].sum())
+        wanted = np.append(expect[big], expect[~big].sum())
+        if wanted[-1] == 0:
+            observed, wanted = observed[:-1], wanted[:-1]
+        statistic = float(((observed - wanted) ** 2 / wanted).sum())
+        assert statistic < _chi_square_threshold(len(wanted) - 1), f"token {position + 1}: chi-square {statistic}"
