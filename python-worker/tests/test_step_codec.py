@@ -51,6 +51,18 @@ def test_step_round_trip_keeps_every_field():
     assert got.new_sequences[1].params == SamplingParams()
 
 
+def test_lookahead_sets_flag_bit_0_and_follows_the_prefix_ids():
+    plain = encode_step(sample_step())
+    batch = sample_step()
+    batch.lookahead = np.array([2, 0, 5], np.int32)
+    buf = encode_step(batch)
+    assert struct.unpack_from("<I", buf, 4)[0] == 1 and struct.unpack_from("<I", plain, 4)[0] == 0
+    # The same bytes as without it, then the three counts padded to 8 bytes.
+    assert bytes(buf[8:len(plain)]) == bytes(plain[8:]) and bytes(buf[len(plain):]) == struct.pack("<iii4x", 2, 0, 5)
+    np.testing.assert_array_equal(decode_step(buf).lookahead, [2, 0, 5])
+    assert len(decode_step(plain).lookahead) == 0
+
+
 def test_decoded_arrays_are_aligned_writable_views_of_the_message():
     buf = encode_step(sample_step())
     got = decode_step(buf)
@@ -94,7 +106,8 @@ def test_step_bytes_match_the_specification():
     (lambda b: b + bytes(8), "describes"),
     (lambda b: b[:-8], "describes"),
     (lambda b: struct.pack("<I", 2) + b[4:], "not STEP"),
-    (lambda b: b[:4] + struct.pack("<I", 1) + b[8:], "flags"),
+    (lambda b: b[:4] + struct.pack("<I", 2) + b[8:], "flags"),
+    (lambda b: b[:4] + struct.pack("<I", 1) + b[8:], "describes"),  # says lookahead, has none
 ])
 def test_malformed_steps_raise_bad_step(mutate, words):
     with pytest.raises(StepError, match=words) as info:

@@ -68,7 +68,7 @@ def model_dir(request, tiny_llama_dir, tmp_path_factory) -> Path:
 def test_two_ranks_give_the_tokens_of_one(model_dir, tmp_path):
     one = _probe(model_dir, tmp_path / "tp1.json", 1)
     two = _probe(model_dir, tmp_path / "tp2.json", 2)
-    assert one.keys() == two.keys() == {"batched", "chunked", "prefix_and_preemption"}
+    assert one.keys() == two.keys() == {"batched", "chunked", "speculative", "prefix_and_preemption"}
     for scenario, generations in one.items():
         assert generations.keys() == two[scenario].keys()
         for seq_id, want in generations.items():

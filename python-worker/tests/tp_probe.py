@@ -5,7 +5,7 @@
 Rank 0 (or the lone engine) drives the scenarios through OfflineRunner and writes every generation's
 tokens, logprobs and top-5 to FILE as JSON; the other ranks follow its steps. Each scenario starts from
 fresh sequence ids over a shuffled block order: a batch of prompts at once; the same prompts prefilled
-in chunks of 7 within a 24-token step budget; and one sequence reusing another's cached prefix blocks
+in chunks of 7 within a 24-token step budget; the same prompts with 3 n-gram drafts a step; and one sequence reusing another's cached prefix blocks
 while the first is preempted (its blocks freed, its prompt and output prefilled again later).
 """
 
@@ -37,7 +37,9 @@ def run_scenarios(engine, vocab_size: int) -> dict:
     results = {}
     batched = OfflineRunner(engine, shuffled_blocks(num_blocks, 1))
     chunked = OfflineRunner(engine, shuffled_blocks(num_blocks, 2), prefill_chunk=7, max_num_batched_tokens=24)
-    for name, runner, first_id in (("batched", batched, 100), ("chunked", chunked, 200)):
+    speculative = OfflineRunner(engine, shuffled_blocks(num_blocks, 4), lookahead=3)
+    for name, runner, first_id in (("batched", batched, 100), ("chunked", chunked, 200),
+                                   ("speculative", speculative, 400)):
         for i, prompt in enumerate(prompts(vocab_size)):
             runner.add(first_id + i, prompt, NEW_TOKENS, params)
         results[name] = _outputs(runner.run())

@@ -17,6 +17,7 @@ from ..engine.step import (ERR_BAD_STEP, NewSequence, PromptLogprobs, SamplingPa
 KIND_STEP = 1
 KIND_STEP_OUTPUT = 2
 KIND_STEP_ERROR = 3
+FLAG_LOOKAHEAD = 1  # STEP flags bit 0: a lookahead array [S] follows prefix_ids
 MAX_ERROR_MESSAGE = 16 << 10  # bytes of UTF-8: a message, not a log
 
 I64 = np.dtype("<i8")
@@ -67,11 +68,12 @@ def _layout(start: int, arrays) -> Tuple[Tuple[Tuple[str, np.dtype, int, int], .
 
 
 @functools.lru_cache(maxsize=1024)  # steps repeat their shapes: every decode step of a batch size looks alike
-def _step_layout(s: int, t: int, b: int, new: int, finished: int, prefix: int):
+def _step_layout(s: int, t: int, b: int, new: int, finished: int, prefix: int, lookahead: bool = False):
     return _layout(_STEP_HEADER.size, (
         ("seq_ids", I64, s), ("start_pos", I32, s), ("token_offsets", I32, s + 1),
         ("block_offsets", I32, s + 1), ("sample", U8, s), ("tokens", I32, t), ("block_tables", I32, b),
-        ("finished", I64, finished), ("new_sequences", NEW_SEQUENCE, new), ("prefix_ids", I32, prefix)))
+        ("finished", I64, finished), ("new_sequences", NEW_SEQUENCE, new), ("prefix_ids", I32, prefix))
+        + ((("lookahead", I32, s),) if lookahead else ()))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -101,9 +103,11 @@ def encode_step(batch: StepBatch) -> bytearray:
     new = batch.new_sequences
     prefixes = [np.asarray(seq.prefix_ids, I32).reshape(-1) for seq in new]
     num_prefix = sum(len(p) for p in prefixes)
-    layout, size = _step_layout(s, t, b, len(new), len(batch.finished), num_prefix)
+    lookahead = len(batch.lookahead) > 0
+    layout, size = _step_layout(s, t, b, len(new), len(batch.finished), num_prefix, lookahead)
     buf = bytearray(size)
-    _STEP_HEADER.pack_into(buf, 0, KIND_STEP, 0, batch.step_id, s, t, b, len(new), len(batch.finished), num_prefix)
+    _STEP_HEADER.pack_into(buf, 0, KIND_STEP, FLAG_LOOKAHEAD if lookahead else 0, batch.step_id, s, t, b, len(new),
+                           len(batch.finished), num_prefix)
     records = np.zeros(len(new), NEW_SEQUENCE)
     for i, (seq, prefix) in enumerate(zip(new, prefixes)):
         p = seq.params
@@ -114,7 +118,7 @@ def encode_step(batch: StepBatch) -> bytearray:
         "seq_ids": batch.seq_ids, "start_pos": batch.start_pos, "token_offsets": batch.token_offsets,
         "block_offsets": batch.block_offsets, "sample": batch.sample, "tokens": batch.tokens,
         "block_tables": batch.block_tables, "finished": batch.finished, "new_sequences": records,
-        "prefix_ids": np.concatenate(prefixes) if prefixes else np.zeros(0, I32)})
+        "prefix_ids": np.concatenate(prefixes) if prefixes else np.zeros(0, I32), "lookahead": batch.lookahead})
     return buf
 
 
@@ -130,9 +134,10 @@ def decode_step(buf) -> StepBatch:
     kind, flags, step_id, s, t, b, num_new, num_finished, num_prefix = _STEP_HEADER.unpack_from(buf)
     if kind != KIND_STEP:
         raise StepError(ERR_BAD_STEP, f"message kind {kind} is not STEP ({KIND_STEP})")
-    if flags:
-        raise StepError(ERR_BAD_STEP, f"step {step_id}: flags {flags:#x} are reserved and must be 0")
-    layout, size = _step_layout(s, t, b, num_new, num_finished, num_prefix)
+    if flags & ~FLAG_LOOKAHEAD:
+        raise StepError(ERR_BAD_STEP, f"step {step_id}: flags {flags:#x} set reserved bits (only bit 0, "
+                                      f"lookahead, is defined)")
+    layout, size = _step_layout(s, t, b, num_new, num_finished, num_prefix, bool(flags & FLAG_LOOKAHEAD))
     if size != len(buf):
         raise StepError(ERR_BAD_STEP, f"step {step_id}: its header describes {size} bytes, the message has {len(buf)}")
     a = {name: np.frombuffer(buf, dtype, count, offset) for name, dtype, count, offset in layout}
@@ -142,7 +147,7 @@ def decode_step(buf) -> StepBatch:
                      token_offsets=a["token_offsets"], tokens=a["tokens"], block_offsets=a["block_offsets"],
                      block_tables=a["block_tables"], sample=a["sample"].view(np.bool_),
                      new_sequences=_new_sequences(step_id, a["new_sequences"], a["prefix_ids"]),
-                     finished=a["finished"])
+                     finished=a["finished"], lookahead=a.get("lookahead", np.zeros(0, I32)))
 
 
 def _new_sequences(step_id: int, records: np.ndarray, prefix_ids: np.ndarray) -> List[NewSequence]:
