@@ -7,6 +7,7 @@ not speculate; sampled outputs must follow the model's own distribution (checked
 model's probabilities on a 16-token vocabulary).
 """
 
+import json
 import math
 
 import numpy as np
@@ -28,10 +29,14 @@ REPEATING = [5, 6, 7, 8, 9] * 6  # a prompt whose continuation the n-grams predi
 def test_the_longest_suffix_seen_before_proposes_what_followed_it():
     proposer = NgramProposer(n_max=3)
     assert proposer.propose([1, 2, 3, 9, 1, 2, 3], 2) == [9, 1]
-    # The latest earlier occurrence wins, and a 3-gram beats a 1-gram.
+    # The latest earlier occurrence that k tokens follow wins, and a 3-gram beats a 1-gram.
     assert proposer.propose([4, 2, 3, 7, 2, 3, 8, 0, 2, 3], 1) == [8]
+    assert proposer.propose([4, 2, 3, 7, 2, 3, 8, 0, 2, 3], 3) == [8, 0, 2]
+    # Without k tokens after any occurrence, the latest one's continuation repeats with its period.
+    assert proposer.propose([1, 9, 9, 9], 3) == [9, 9, 9]
+    assert proposer.propose([1, 4, 5, 1, 4], 5) == [5, 1, 4, 5, 1]
     assert proposer.propose([1, 2, 3, 4], 3) == []
-    assert proposer.propose([5, 5], 4) == [5]
+    assert proposer.propose([5, 5], 4) == [5, 5, 5, 5]
     assert proposer.propose([1, 2, 1], 0) == []
 
 
@@ -132,3 +137,16 @@ def test_sampled_tokens_follow_the_target_distribution(small_vocab_engine):
             observed, wanted = observed[:-1], wanted[:-1]
         statistic = float(((observed - wanted) ** 2 / wanted).sum())
         assert statistic < _chi_square_threshold(len(wanted) - 1), f"token {position + 1}: chi-square {statistic}"
+
+
+def test_the_benchmark_reports_acceptance_on_a_model_that_repeats(tiny_llama_dir, tmp_path, capsys):
+    from lmi_worker import spec_bench
+    from make_repeater_model import write_repeater_model
+
+    repeater = write_repeater_model(tiny_llama_dir, tmp_path / "repeater")
+    spec_bench.main(["--model", str(repeater), "--batch", "2", "--prompt", "12", "--decode", "6", "--lookahead", "0,2",
+                     "--prompts", "random", "--kv-cache-bytes", str(16 << 20)])
+    rows = {row["lookahead"]: row for row in json.loads(capsys.readouterr().out.splitlines()[-1])["results"]}
+    # The repeater's greedy output repeats its last token: every draft after the first step is kept.
+    assert rows[0]["acceptance"] == 0 and rows[0]["decode_steps"] == 5
+    assert rows[2]["acceptance"] > 0.5 and rows[2]["decode_steps"] < 5 and rows[2]["speedup"] > 0

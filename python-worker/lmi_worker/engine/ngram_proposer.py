@@ -1,7 +1,9 @@
 """Draft tokens for speculative decoding by n-gram prompt lookup: what followed the last n tokens before.
 
 The longest suffix of the history, of n_max down to n_min tokens, that occurred earlier in it proposes
-the up to k tokens that followed its latest earlier occurrence (in the prompt or the output so far).
+the k tokens that followed an earlier occurrence (in the prompt or the output so far): the latest one
+that k tokens follow; else the latest, whose continuation runs to the end of the history and is then
+repeated, as the history would go on if it repeats with that period (a loop of one token proposes k).
 Repetitive text (code, summaries quoting their source, edits) hits often; random text proposes nothing,
 and a sequence without a proposal decodes one token as it would without speculation.
 """
@@ -21,7 +23,7 @@ class NgramProposer:
         self.n_min = n_min
 
     def propose(self, history: Sequence[int], k: int) -> List[int]:
-        """Up to k draft tokens to follow `history` (every token so far, the last one included)."""
+        """k draft tokens to follow `history` (every token so far, the last one included), or none."""
         if k <= 0 or len(history) < 2:
             return []
         ids = np.asarray(history, dtype=np.int64)
@@ -31,6 +33,10 @@ class NgramProposer:
             windows = np.lib.stride_tricks.sliding_window_view(ids[:-1], n)
             hits = np.nonzero((windows == suffix).all(axis=1))[0]
             if len(hits):
-                start = int(hits[-1]) + n
-                return ids[start:start + k].tolist()
+                full = hits[hits + n + k <= len(ids)]
+                if len(full):
+                    start = int(full[-1]) + n
+                    return ids[start:start + k].tolist()
+                period = ids[int(hits[-1]) + n:].tolist()
+                return (period * -(-k // len(period)))[:k]
         return []
