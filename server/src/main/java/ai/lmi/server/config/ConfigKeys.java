@@ -38,6 +38,14 @@ final class ConfigKeys {
             new ConfigKey<>("option.enable_chunked_prefill", Boolean.class, ValueParsers.bool(), "true");
     static final ConfigKey<Batching> BATCHING =
             new ConfigKey<>("option.batching", Batching.class, ValueParsers.oneOf(Batching.class), "continuous");
+    /** Draft tokens a decoding sequence may gain per step; speculation needs option.ngram_prompt_lookup too. */
+    static final ConfigKey<Integer> SPECULATIVE_LENGTH =
+            new ConfigKey<>("option.speculative_length", Integer.class, ValueParsers.integer(0, 64), "0");
+    static final ConfigKey<Boolean> NGRAM_PROMPT_LOOKUP =
+            new ConfigKey<>("option.ngram_prompt_lookup", Boolean.class, ValueParsers.bool(), "false");
+    /** Accepted so that an LMI configuration naming it fails with a clear message: draft models are not built. */
+    static final ConfigKey<Path> SPECULATIVE_DRAFT_MODEL =
+            new ConfigKey<>("option.speculative_draft_model", Path.class, ValueParsers.path(), null);
     static final ConfigKey<Integer> BLOCK_SIZE =
             new ConfigKey<>("option.block_size", Integer.class, ValueParsers.integer(1, 256), "16");
     static final ConfigKey<Boolean> ENABLE_PREFIX_CACHING =
@@ -122,7 +130,7 @@ final class ConfigKeys {
 
     static final List<ConfigKey<?>> ALL = List.of(MODEL_ID, TASK, ROLLING_BATCH, DTYPE, QUANTIZE, KV_CACHE_DTYPE, DEVICE,
             TENSOR_PARALLEL_DEGREE, MAX_MODEL_LEN, MAX_ROLLING_BATCH_SIZE, MAX_NUM_BATCHED_TOKENS, ENABLE_CHUNKED_PREFILL, BATCHING,
-            BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, ENABLE_LORA,
+            SPECULATIVE_LENGTH, NGRAM_PROMPT_LOOKUP, SPECULATIVE_DRAFT_MODEL, BLOCK_SIZE, ENABLE_PREFIX_CACHING, KV_CACHE_BYTES, GPU_MEMORY_UTILIZATION, PYTHON_EXECUTABLE, ENABLE_LORA,
             MAX_LORAS, MAX_LORA_RANK, ADAPTERS, POOLING, NORMALIZE, TRUNCATE, BATCH_SIZE, MAX_BATCH_DELAY, API_KEY,
             JOB_QUEUE_SIZE, MODEL_NAME, PORT, BIND_ADDRESS, MANAGEMENT_ADDRESS, MAX_PAYLOAD_BYTES,
             WORKER_STARTUP_TIMEOUT_S, WORKER_MAX_RESTARTS, WORKER_RESTART_WINDOW_S, GRACEFUL_SHUTDOWN_TIMEOUT_S,

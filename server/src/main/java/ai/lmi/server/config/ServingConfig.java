@@ -92,6 +92,14 @@ public final class ServingConfig {
         return value(ConfigKeys.BATCHING);
     }
 
+    /**
+     * Draft tokens a decoding sequence may gain per step by n-gram prompt lookup: {@code option.speculative_length}
+     * when {@code option.ngram_prompt_lookup} is on (the loader refuses one without the other), 0 when off.
+     */
+    public int speculativeLength() {
+        return value(ConfigKeys.NGRAM_PROMPT_LOOKUP) ? value(ConfigKeys.SPECULATIVE_LENGTH) : 0;
+    }
+
     /** {@code option.block_size}: tokens per KV-cache block, default 16. */
     public int blockSize() {
         return value(ConfigKeys.BLOCK_SIZE);

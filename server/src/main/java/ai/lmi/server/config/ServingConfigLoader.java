@@ -97,6 +97,7 @@ public final class ServingConfigLoader {
             settings.put(ConfigKeys.TASK.name(), detectedTask(modelId));
         }
         requireGenerationForTensorParallelism(settings);
+        requireConsistentSpeculation(settings);
         settings.put(ConfigKeys.ADAPTERS.name(), adapters(settings, modelId));
         return settings;
     }
@@ -123,6 +124,30 @@ public final class ServingConfigLoader {
             return adapters;
         }
         return new Setting(modelAdapters, ConfigSource.derivedFrom(ConfigKeys.MODEL_ID.name()));
+    }
+
+    /**
+     * N-gram prompt lookup is the only proposer: it needs a length and a length needs it, or the user's
+     * speculation would silently not happen. A draft model is refused rather than ignored for the same reason.
+     */
+    private static void requireConsistentSpeculation(Map<String, Setting> settings) {
+        Setting draftModel = settings.get(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name());
+        if (draftModel.value() != null) {
+            throw new ConfigException(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "=" + draftModel.value()
+                    + " (from " + draftModel.source() + "): draft models are not built yet; use "
+                    + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true with " + ConfigKeys.SPECULATIVE_LENGTH.name()
+                    + " > 0 instead");
+        }
+        Setting length = settings.get(ConfigKeys.SPECULATIVE_LENGTH.name());
+        Setting lookup = settings.get(ConfigKeys.NGRAM_PROMPT_LOOKUP.name());
+        boolean hasLength = ConfigKeys.SPECULATIVE_LENGTH.type().cast(length.value()) > 0;
+        if (hasLength != ConfigKeys.NGRAM_PROMPT_LOOKUP.type().cast(lookup.value())) {
+            throw new ConfigException(ConfigKeys.SPECULATIVE_LENGTH.name() + "=" + length.value() + " (from "
+                    + length.source() + ") and " + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=" + lookup.value()
+                    + " (from " + lookup.source() + "): speculative decoding needs both, "
+                    + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true and " + ConfigKeys.SPECULATIVE_LENGTH.name()
+                    + " > 0; set both or neither");
+        }
     }
 
     /**

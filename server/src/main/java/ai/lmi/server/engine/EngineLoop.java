@@ -33,6 +33,7 @@ import ai.lmi.server.worker.WorkerGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -288,7 +289,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
                 settings.enablePrefixCaching());
         scheduler = new Scheduler(new SchedulerConfig(settings.maxNumSeqs(), settings.maxNumBatchedTokens(),
                 capacity.maxModelLen(), capacity.eosTokenIds(), settings.enableChunkedPrefill(), settings.batching(),
-                settings.loraSlots()), kvCache);
+                settings.loraSlots(), settings.speculativeLength()), kvCache);
         for (Adapter refused : workerAdapters.reloadAll(worker)) {
             adapters.dropped(refused);
         }
@@ -486,9 +487,27 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
     }
 
     private void deliver(StepPlan plan, StepOutput output) {
-        List<TokenEvent> events = scheduler.update(plan, OutputProcessor.sampledTokens(output));
+        Map<Long, int[]> gained = OutputProcessor.sampledTokens(output);
+        countSpeculation(plan, gained);
+        List<TokenEvent> events = scheduler.update(plan, gained);
         for (long stopped : outputs.process(output, events)) {
             scheduler.finish(stopped, FinishReason.STOP_SEQUENCE);
+        }
+    }
+
+    /** Slots offered to drafts, and drafts the worker kept: every row of a sequence but its last is one. */
+    private void countSpeculation(StepPlan plan, Map<Long, int[]> gained) {
+        long slots = 0;
+        long accepted = 0;
+        for (ScheduledSequence sequence : plan.sequences()) {
+            int[] tokens = gained.get(sequence.requestId());
+            if (sequence.lookahead() > 0 && tokens != null) {
+                slots += sequence.lookahead();
+                accepted += tokens.length - 1;
+            }
+        }
+        if (slots > 0) {
+            metrics.countSpeculation(slots, accepted);
         }
     }
 

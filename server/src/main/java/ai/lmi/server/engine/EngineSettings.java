@@ -13,6 +13,7 @@ import java.util.Map;
  * @param maxNumBatchedTokens  option.max_num_batched_tokens
  * @param enableChunkedPrefill option.enable_chunked_prefill
  * @param batching             option.batching
+ * @param speculativeLength    draft tokens a decoding sequence may gain per step; 0: no speculation
  * @param jobQueueSize         requests accepted and not finished, at most
  * @param workerMaxRestarts    worker_max_restarts
  * @param workerRestartWindow  worker_restart_window_s
@@ -27,6 +28,7 @@ public record EngineSettings(
         int maxNumBatchedTokens,
         boolean enableChunkedPrefill,
         Batching batching,
+        int speculativeLength,
         boolean enablePrefixCaching,
         int jobQueueSize,
         int workerMaxRestarts,
@@ -40,7 +42,7 @@ public record EngineSettings(
     public static EngineSettings from(ServingConfig config, Path modelDir) {
         return new EngineSettings(config.modelName(), modelDir, config.maxRollingBatchSize(),
                 config.maxNumBatchedTokens(), config.enableChunkedPrefill(), config.batching(),
-                config.enablePrefixCaching(), config.jobQueueSize(), config.workerMaxRestarts(),
+                config.speculativeLength(), config.enablePrefixCaching(), config.jobQueueSize(), config.workerMaxRestarts(),
                 config.workerRestartWindow(), config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank(),
                 config.adapters().orElse(null), System.currentTimeMillis() / 1000, config.toMap());
     }

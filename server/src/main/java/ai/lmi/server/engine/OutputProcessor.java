@@ -9,6 +9,7 @@ import ai.lmi.server.tokenizer.Tokenizer;
 import ai.lmi.server.worker.PromptLogprobs;
 import ai.lmi.server.worker.StepOutput;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -78,11 +79,21 @@ final class OutputProcessor {
         }
     }
 
-    /** The token each sequence of {@code output} sampled, by request id, as the scheduler takes them. */
-    static Map<Long, Integer> sampledTokens(StepOutput output) {
-        Map<Long, Integer> sampled = new HashMap<>();
-        for (int row = 0; row < output.size(); row++) {
-            sampled.put(output.seqIds()[row], output.tokenIds()[row]);
+    /**
+     * The tokens each sequence of {@code output} gained, in row order, by request id, as the scheduler takes them:
+     * a speculating sequence has several consecutive rows.
+     */
+    static Map<Long, int[]> sampledTokens(StepOutput output) {
+        Map<Long, int[]> sampled = new HashMap<>();
+        int row = 0;
+        while (row < output.size()) {
+            long seqId = output.seqIds()[row];
+            int end = row + 1;
+            while (end < output.size() && output.seqIds()[end] == seqId) {
+                end++;
+            }
+            sampled.put(seqId, Arrays.copyOfRange(output.tokenIds(), row, end));
+            row = end;
         }
         return sampled;
     }
@@ -100,9 +111,10 @@ final class OutputProcessor {
                 generation.addPromptLogprobs(prompt.startPos(), prompt.logprobs(), promptTops(prompt));
             }
         }
-        Map<Long, Integer> rows = new HashMap<>();
-        for (int row = 0; row < output.size(); row++) {
-            rows.put(output.seqIds()[row], row);
+        // A sequence's rows are consecutive and its events come in their order: each event takes the next row.
+        Map<Long, Integer> nextRows = new HashMap<>();
+        for (int row = output.size() - 1; row >= 0; row--) {
+            nextRows.put(output.seqIds()[row], row);
         }
         List<Long> stoppedByText = new ArrayList<>();
         long now = System.nanoTime();
@@ -111,7 +123,7 @@ final class OutputProcessor {
             if (generation == null) {
                 continue;
             }
-            int row = rows.get(event.requestId());
+            int row = nextRows.merge(event.requestId(), 1, Integer::sum) - 1;
             if (generation.isFirstToken()) {
                 metrics.observeTimeToFirstToken(generation.sinceLastToken(now));
             } else {

@@ -19,11 +19,15 @@ final class StepBatches {
         int[] tokenOffsets = new int[count + 1];
         int[] blockOffsets = new int[count + 1];
         boolean[] sample = new boolean[count];
+        int[] lookahead = new int[count];
+        boolean speculates = false;
         for (int i = 0; i < count; i++) {
             ScheduledSequence sequence = sequences.get(i);
             seqIds[i] = sequence.requestId();
             startPos[i] = sequence.startPosition();
             sample[i] = sequence.sample();
+            lookahead[i] = sequence.lookahead();
+            speculates |= sequence.lookahead() > 0;
             tokenOffsets[i + 1] = tokenOffsets[i] + sequence.tokenIds().length;
             blockOffsets[i + 1] = blockOffsets[i] + sequence.blockTable().length;
         }
@@ -39,6 +43,6 @@ final class StepBatches {
             }
         }
         return new StepBatch(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample,
-                newSequences, plan.forgetIds());
+                newSequences, plan.forgetIds(), speculates ? lookahead : new int[0]);
     }
 }

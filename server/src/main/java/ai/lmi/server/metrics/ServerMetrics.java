@@ -48,6 +48,8 @@ public final class ServerMetrics {
     private final Counter embeddingBatchTokens;
     private final Counter workerRestarts;
     private final Counter resumedRequests;
+    private final Counter specLookaheadSlots;
+    private final Counter specAcceptedTokens;
 
     public ServerMetrics() {
         registry.register(new Gauge("lmi_requests_running",
@@ -95,6 +97,11 @@ public final class ServerMetrics {
         resumedRequests = registry.register(Counter.of("lmi_requests_resumed_total",
                 "Requests in flight when their worker died, re-admitted on the next worker to go on where they "
                         + "stopped."));
+        specLookaheadSlots = registry.register(Counter.of("lmi_spec_lookahead_slots_total",
+                "Draft-token slots offered to decoding sequences (option.speculative_length), whether the worker "
+                        + "proposed drafts for them or not."));
+        specAcceptedTokens = registry.register(Counter.of("lmi_spec_accepted_tokens_total",
+                "Draft tokens the worker verified and kept: tokens gained beyond one per speculating step."));
     }
 
     /** Engine loop, once per step: the scheduler's gauges and running totals. */
@@ -138,6 +145,12 @@ public final class ServerMetrics {
     /** Engine loop: {@code count} requests were re-admitted on a new worker. */
     public void countResumedRequests(int count) {
         resumedRequests.add(count);
+    }
+
+    /** Engine loop: one step offered {@code slots} draft slots, of which {@code accepted} gained a token. */
+    public void countSpeculation(long slots, long accepted) {
+        specLookaheadSlots.add(slots);
+        specAcceptedTokens.add(accepted);
     }
 
     /** HTTP layer: a generation or embedding request ended with {@code status} (see the class comment). */

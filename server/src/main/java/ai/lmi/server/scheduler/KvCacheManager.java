@@ -128,6 +128,24 @@ public final class KvCacheManager {
         return Optional.of(allocated.stream().mapToInt(block -> block.id).toArray());
     }
 
+    /**
+     * Returns the blocks of {@code request} that none of its tokens reaches to the pool, last first: slots a step
+     * reserved for drafts that were rejected. None of them was registered, as only full computed blocks are, and
+     * the next step's reservation allocates afresh what it needs.
+     */
+    public void freeBlocksPastTokens(Request request) {
+        SequenceBlocks sequence = sequences.get(request.id());
+        if (sequence == null) {
+            return;
+        }
+        int keep = (request.numTokens() + blockSize - 1) / blockSize;
+        List<KvBlock> unused = new ArrayList<>();
+        while (sequence.blocks.size() > keep) {
+            unused.add(sequence.blocks.remove(sequence.blocks.size() - 1));
+        }
+        pool.free(unused);
+    }
+
     /** Registers the blocks of {@code request} that became full and computed, so that others can share them. */
     public void cacheComputedBlocks(Request request) {
         SequenceBlocks sequence = sequences.get(request.id());

@@ -20,6 +20,10 @@ import java.util.Set;
  * <p>Static batching, a benchmark baseline, is a {@link BatchingPolicy} of its own ({@link StaticBatching}): it
  * admits only when nothing runs and keeps finished rows as padding until its batch ends.
  *
+ * <p>With speculation on ({@code speculativeLength} > 0), a decoding request may also get a lookahead: KV slots
+ * for draft tokens the worker proposes and verifies in the same step, so that it gains up to lookahead + 1
+ * tokens. Lookahead takes only blocks that are free and never crosses max_tokens or max_model_len.
+ *
  * <p>When KV blocks run out, the most recently admitted running request is preempted: its blocks are freed and
  * it goes back to the front of the queue, to be recomputed (prompt and output so far) when blocks free up.
  *
@@ -157,6 +161,7 @@ public final class Scheduler {
             if (numNewTokens == 0) {
                 break;
             }
+            int lookahead = 0;
             if (batching.paddingRow(request.id()) != null) {
                 // Padding never preempts a live request: without a block it leaves the batch early.
                 if (kvCache.allocateSlots(request, numNewTokens).isEmpty()) {
@@ -166,9 +171,13 @@ public final class Scheduler {
                 batching.countPaddingTokens(numNewTokens);
             } else if (!allocateOrPreempt(request, numNewTokens)) {
                 break;
+            } else {
+                // Drafts spend budget too, but never the decode token of a request behind this one.
+                int spareBudget = budget - numNewTokens - (running.size() - 1 - i);
+                lookahead = reserveLookahead(request, numNewTokens, spareBudget);
             }
-            batch.add(scheduled(request, numNewTokens, null));
-            budget -= numNewTokens;
+            batch.add(scheduled(request, numNewTokens, null, lookahead));
+            budget -= numNewTokens + lookahead;
             i++;
         }
         // Blocks were short this step: admitting anyone now would only preempt them again.
@@ -184,14 +193,17 @@ public final class Scheduler {
     }
 
     /**
-     * Applies a step's result: advances each scheduled request's computed tokens, appends the sampled tokens,
-     * and finishes the requests that hit a stop condition. Requests finished while the step ran are skipped;
-     * padding rows advance too, their tokens unchecked and unreported.
+     * Applies a step's result: appends the tokens each scheduled request gained, in order, until one meets a stop
+     * condition (the rest are discarded and the request finishes), and advances its computed tokens. A speculating
+     * request's kept drafts were computed in the step, so its computed tokens advance by all it gained but the
+     * last; the blocks reserved for rejected drafts go back to the pool. Requests finished while the step ran are
+     * skipped; padding rows advance too, their tokens unchecked and unreported.
      *
-     * @param sampledTokens the token sampled for each request of {@code plan} that sampled, by request id
+     * @param sampledTokens the tokens each request of {@code plan} that sampled gained, in order, by request id:
+     *                      one, or 1 to lookahead + 1 for a speculating one
      * @return one event per token appended, in batch order
      */
-    public List<TokenEvent> update(StepPlan plan, Map<Long, Integer> sampledTokens) {
+    public List<TokenEvent> update(StepPlan plan, Map<Long, int[]> sampledTokens) {
         List<TokenEvent> events = new ArrayList<>();
         for (ScheduledSequence sequence : plan.sequences()) {
             Request row = batching.paddingRow(sequence.requestId());
@@ -203,18 +215,30 @@ public final class Scheduler {
             if (request == null || request.status() != RequestStatus.RUNNING) {
                 continue;
             }
-            request.setNumComputedTokens(sequence.startPosition() + sequence.tokenIds().length);
-            kvCache.cacheComputedBlocks(request);
+            int computed = sequence.startPosition() + sequence.tokenIds().length;
             if (!sequence.sample()) {
+                request.setNumComputedTokens(computed);
+                kvCache.cacheComputedBlocks(request);
                 continue;
             }
-            int token = sampledToken(plan, sampledTokens, request.id());
-            request.appendOutputToken(token);
-            FinishReason reason = stopReason(request, token);
+            int[] gained = sampledTokens(plan, sampledTokens, sequence);
+            int kept = 0;
+            FinishReason reason = null;
+            while (reason == null && kept < gained.length) {
+                int token = gained[kept++];
+                request.appendOutputToken(token);
+                reason = stopReason(request, token);
+                events.add(new TokenEvent(request.id(), token, reason));
+            }
+            // Only the KV of kept tokens counts: full blocks are registered from these positions alone.
+            request.setNumComputedTokens(computed + kept - 1);
+            if (sequence.lookahead() > 0) {
+                kvCache.freeBlocksPastTokens(request);
+            }
+            kvCache.cacheComputedBlocks(request);
             if (reason != null) {
                 finish(request.id(), reason);
             }
-            events.add(new TokenEvent(request.id(), token, reason));
         }
         endBatchIfDone();
         return events;
@@ -280,10 +304,10 @@ public final class Scheduler {
         forget.add(request.id());
     }
 
-    private void advancePadding(Request row, ScheduledSequence sequence, StepPlan plan, Map<Long, Integer> sampled) {
+    private void advancePadding(Request row, ScheduledSequence sequence, StepPlan plan, Map<Long, int[]> sampled) {
         row.setNumComputedTokens(sequence.startPosition() + sequence.tokenIds().length);
         if (sequence.sample()) {
-            row.appendOutputToken(sampledToken(plan, sampled, row.id()));
+            row.appendOutputToken(sampledTokens(plan, sampled, sequence)[0]);
             // Its next token would have no position within the model's length.
             if (row.numTokens() >= config.maxModelLen()) {
                 drop(row);
@@ -335,7 +359,7 @@ public final class Scheduler {
             }
             NewSequence first = new NewSequence(request.id(), request.promptLength(), request.params(),
                     request.tokenIds(0, prefix.numTokens()), adapter);
-            batch.add(scheduled(request, numNewTokens, first));
+            batch.add(scheduled(request, numNewTokens, first, 0));
             budget -= numNewTokens;
         }
         for (int i = passedOver.size() - 1; i >= 0; i--) {
@@ -362,19 +386,42 @@ public final class Scheduler {
         return remaining <= budget ? remaining : 0;
     }
 
-    private static int sampledToken(StepPlan plan, Map<Long, Integer> sampledTokens, long requestId) {
-        Integer token = sampledTokens.get(requestId);
-        if (token == null) {
-            throw new IllegalArgumentException("step " + plan.stepId() + " has no token for request " + requestId);
+    private static int[] sampledTokens(StepPlan plan, Map<Long, int[]> sampledTokens, ScheduledSequence sequence) {
+        int[] tokens = sampledTokens.get(sequence.requestId());
+        if (tokens == null || tokens.length == 0 || tokens.length > sequence.lookahead() + 1) {
+            throw new IllegalArgumentException("step " + plan.stepId() + " gave request " + sequence.requestId()
+                    + " " + (tokens == null ? 0 : tokens.length) + " tokens, not 1 to "
+                    + (sequence.lookahead() + 1));
         }
-        return token;
+        return tokens;
     }
 
-    private ScheduledSequence scheduled(Request request, int numNewTokens, NewSequence newSequence) {
+    /**
+     * The drafts a decoding request may gain this step, their KV slots allocated: as many as speculative_length,
+     * its max_tokens, max_model_len and the step's spare budget allow, fewer when free blocks are short. Lookahead
+     * never preempts anyone, and a prefill chunk never speculates.
+     */
+    private int reserveLookahead(Request request, int numNewTokens, int spareBudget) {
+        boolean decodes = numNewTokens == 1 && request.numOutputTokens() > 0
+                && request.numComputedTokens() + 1 == request.numTokens();
+        if (config.speculativeLength() == 0 || !decodes) {
+            return 0;
+        }
+        // The step gains up to lookahead + 1 tokens; each of them must fit max_tokens and max_model_len.
+        int lookahead = Math.min(Math.min(config.speculativeLength(), spareBudget),
+                Math.min(request.params().maxNewTokens() - request.numOutputTokens(),
+                        config.maxModelLen() - request.numTokens()) - 1);
+        while (lookahead > 0 && kvCache.allocateSlots(request, numNewTokens + lookahead).isEmpty()) {
+            lookahead--;
+        }
+        return Math.max(lookahead, 0);
+    }
+
+    private ScheduledSequence scheduled(Request request, int numNewTokens, NewSequence newSequence, int lookahead) {
         int start = request.numComputedTokens();
         int end = start + numNewTokens;
         return new ScheduledSequence(request.id(), request.tokenIds(start, end), start,
-                kvCache.blockTable(request.id()), end == request.numTokens(), newSequence);
+                kvCache.blockTable(request.id()), end == request.numTokens(), newSequence, lookahead);
     }
 
     /** The stop condition {@code token} meets, or null. Stop sequences on text are the caller's to find. */

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param batching             continuous, or static as a benchmark baseline ({@code option.batching})
  * @param maxLoras             at most this many distinct LoRA adapters run at once, the worker's adapter slots
  *                             ({@code option.max_loras}); 0 when the model serves no adapters
+ * @param speculativeLength    draft tokens a decoding sequence may gain per step (n-gram prompt lookup in the
+ *                             worker); 0: no speculation
  */
 public record SchedulerConfig(
         int maxNumSeqs,
@@ -23,7 +25,8 @@ public record SchedulerConfig(
         List<Integer> eosTokenIds,
         boolean enableChunkedPrefill,
         Batching batching,
-        int maxLoras) {
+        int maxLoras,
+        int speculativeLength) {
 
     public SchedulerConfig {
         if (maxNumSeqs < 1) {
@@ -50,11 +53,14 @@ public record SchedulerConfig(
         if (maxLoras < 0) {
             throw new IllegalArgumentException("maxLoras must be >= 0, got " + maxLoras);
         }
+        if (speculativeLength < 0) {
+            throw new IllegalArgumentException("speculativeLength must be >= 0, got " + speculativeLength);
+        }
     }
 
-    /** Limits for a model that serves no LoRA adapters. */
+    /** Limits for a model that serves no LoRA adapters, without speculation. */
     public SchedulerConfig(int maxNumSeqs, int maxNumBatchedTokens, int maxModelLen, List<Integer> eosTokenIds,
             boolean enableChunkedPrefill, Batching batching) {
-        this(maxNumSeqs, maxNumBatchedTokens, maxModelLen, eosTokenIds, enableChunkedPrefill, batching, 0);
+        this(maxNumSeqs, maxNumBatchedTokens, maxModelLen, eosTokenIds, enableChunkedPrefill, batching, 0, 0);
     }
 }

@@ -21,12 +21,22 @@ import java.util.Objects;
  * @param sample       [S] whether to sample a token after the sequence's last position in this step
  * @param newSequences sequences seen for the first time (or again after preemption), before the step runs
  * @param finished     sequences the worker forgets, before the step runs
+ * @param lookahead    [S] draft tokens each sampling sequence may gain after its last one (its block table
+ *                     covers them), or [0] when no sequence speculates
  */
 public record StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[] tokens, int[] blockOffsets,
-                        int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished) {
+                        int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished,
+                        int[] lookahead) {
 
     private static final StepBatch EMPTY = new StepBatch(new long[0], new int[0], new int[] {0}, new int[0],
             new int[] {0}, new int[0], new boolean[0], List.of(), new long[0]);
+
+    /** A step in which no sequence speculates. */
+    public StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[] tokens, int[] blockOffsets,
+                     int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished) {
+        this(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample, newSequences, finished,
+                new int[0]);
+    }
 
     public StepBatch {
         newSequences = List.copyOf(newSequences);
@@ -38,6 +48,14 @@ public record StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[]
         requireSpan("tokenOffsets", tokenOffsets, tokens.length);
         requireSpan("blockOffsets", blockOffsets, blockTables.length);
         Objects.requireNonNull(finished, "finished");
+        if (lookahead.length != 0) {
+            requireLength("lookahead", lookahead.length, s);
+        }
+    }
+
+    /** Whether some sequence may gain drafts: the STEP message then carries the lookahead array. */
+    public boolean speculates() {
+        return lookahead.length > 0;
     }
 
     private static void requireLength(String name, int length, int expected) {

@@ -22,6 +22,8 @@ final class StepCodec {
     static final int NEW_SEQUENCE_RECORD = 64;
     static final int PROMPT_LOGPROBS_HEADER = 24;
     static final int ERROR_HEADER = 24;
+    /** STEP flags bit 0: a lookahead array [S] follows prefix_ids. */
+    static final int FLAG_LOOKAHEAD = 1;
     /** The seed field of a sequence that asked for none: the worker's process generator draws. */
     static final long NO_SEED = -1;
 
@@ -38,12 +40,12 @@ final class StepCodec {
         long size = STEP_HEADER + align8(8L * s) + align8(4L * s) + 2 * align8(4L * (s + 1)) + align8(s)
                 + align8(4L * batch.tokens().length) + align8(4L * batch.blockTables().length)
                 + 8L * batch.finished().length + (long) NEW_SEQUENCE_RECORD * batch.newSequences().size()
-                + align8(4L * prefixIds);
+                + align8(4L * prefixIds) + align8(4L * batch.lookahead().length);
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a step of " + size + " bytes cannot be encoded");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putInt(KIND_STEP).putInt(0).putLong(stepId).putInt(s).putInt(batch.tokens().length)
+        buf.putInt(KIND_STEP).putInt(batch.speculates() ? FLAG_LOOKAHEAD : 0).putLong(stepId).putInt(s).putInt(batch.tokens().length)
                 .putInt(batch.blockTables().length).putInt(batch.newSequences().size())
                 .putInt(batch.finished().length).putInt(prefixIds);
         int at = putLongs(buf, STEP_HEADER, batch.seqIds());
@@ -67,6 +69,7 @@ final class StepCodec {
             buf.asIntBuffer().put(seq.prefixIds());
             at += 4 * seq.prefixIds().length;
         }
+        putInts(buf, (int) align8(at), batch.lookahead());
         return buf.clear();
     }
 

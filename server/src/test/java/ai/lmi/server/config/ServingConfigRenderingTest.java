@@ -32,6 +32,9 @@ class ServingConfigRenderingTest {
         expected.put("option.max_num_batched_tokens", entry(2048, "default"));
         expected.put("option.enable_chunked_prefill", entry(true, "default"));
         expected.put("option.batching", entry("continuous", "default"));
+        expected.put("option.speculative_length", entry(0, "default"));
+        expected.put("option.ngram_prompt_lookup", entry(false, "default"));
+        expected.put("option.speculative_draft_model", entry(null, "default"));
         expected.put("option.block_size", entry(16, "default"));
         expected.put("option.enable_prefix_caching", entry(true, "default"));
         expected.put("option.kv_cache_bytes", entry(1024L, "environment OPTION_KV_CACHE_BYTES"));
@@ -86,6 +89,8 @@ class ServingConfigRenderingTest {
                 + "option.tensor_parallel_degree=1 (default), option.max_model_len=null (default), "
                 + "option.max_rolling_batch_size=64 (default), option.max_num_batched_tokens=2048 (default), "
                 + "option.enable_chunked_prefill=true (default), option.batching=continuous (default), "
+                + "option.speculative_length=0 (default), option.ngram_prompt_lookup=false (default), "
+                + "option.speculative_draft_model=null (default), "
                 + "option.block_size=16 (default), option.enable_prefix_caching=true (default), "
                 + "option.kv_cache_bytes=null (default), option.gpu_memory_utilization=0.9 (default), "
                 + "option.python_executable=null (default), option.enable_lora=false (default), "

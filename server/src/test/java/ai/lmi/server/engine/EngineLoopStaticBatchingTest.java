@@ -47,7 +47,7 @@ class EngineLoopStaticBatchingTest {
                 .withStartTimeout(Duration.ofMinutes(2));
         EngineOptions options = EngineOptions.forModel(TINY_LLAMA.toString()).withKvCacheBytes(8L << 20);
         EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, chunkedPrefill, batching,
-                true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
+                0, true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
         return new EngineLoop(settings, tokenizer, metrics, new WorkerLauncher(worker, options, 1));
     }
 

@@ -42,7 +42,7 @@ class EngineLoopTest {
                 .withStartTimeout(Duration.ofMinutes(2));
         EngineOptions options = EngineOptions.forModel(TINY_LLAMA.toString()).withKvCacheBytes(8L << 20);
         EngineSettings settings = new EngineSettings("tiny-llama", TINY_LLAMA, 64, 256, true, Batching.CONTINUOUS,
-                true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
+                0, true, 100, 5, Duration.ofMinutes(10), 0, 16, null, 0, Map.of());
         engine = new EngineLoop(settings, Tokenizer.load(TINY_LLAMA), metrics, new WorkerLauncher(worker, options, 1));
         engine.start();
     }

@@ -13,6 +13,8 @@ import java.util.Map;
 /**
  * A stand-in for the Python worker: it keeps each sequence's history the way the engine does, checks every plan
  * against it, and samples with a "model" that sees the whole history, so a recompute must reproduce its tokens.
+ * A sequence with a lookahead gets drafts from a {@link Drafter} and keeps them as the engine does: while the
+ * model's token at a draft's position equals it, then the first that differs.
  */
 final class FakeWorker {
     /** Picks the next token of a sequence from everything before it. */
@@ -20,25 +22,38 @@ final class FakeWorker {
         int next(long requestId, List<Integer> history);
     }
 
+    /** Proposes up to {@code k} draft tokens to follow a sequence's history. */
+    interface Drafter {
+        int[] propose(long requestId, List<Integer> history, int k);
+    }
+
+    static final Drafter NO_DRAFTS = (requestId, history, k) -> new int[0];
+
     /// a deterministic model that never emits ids below 100 (the tests' EOS and stop ids)
     static final Model HASH_MODEL = (requestId, history) -> 100 + Math.floorMod(history.hashCode(), 900);
 
     private final int blockSize;
     private final Model model;
+    private final Drafter drafter;
     /// every token at positions 0..n-1, by sequence
     private final Map<Long, List<Integer>> histories = new HashMap<>();
 
     FakeWorker(int blockSize, Model model) {
-        this.blockSize = blockSize;
-        this.model = model;
+        this(blockSize, model, NO_DRAFTS);
     }
 
-    /** Runs one step and answers with the sampled tokens, as the worker's STEP_OUTPUT would. */
-    Map<Long, Integer> run(StepPlan plan) {
+    FakeWorker(int blockSize, Model model, Drafter drafter) {
+        this.blockSize = blockSize;
+        this.model = model;
+        this.drafter = drafter;
+    }
+
+    /** Runs one step and answers with the tokens each sampling sequence gained, as the worker's STEP_OUTPUT would. */
+    Map<Long, int[]> run(StepPlan plan) {
         for (long id : plan.forgetIds()) {
             histories.remove(id);
         }
-        Map<Long, Integer> sampled = new HashMap<>();
+        Map<Long, int[]> sampled = new HashMap<>();
         for (ScheduledSequence sequence : plan.sequences()) {
             long id = sequence.requestId();
             if (sequence.isNew()) {
@@ -56,13 +71,29 @@ final class FakeWorker {
             for (int token : sequence.tokenIds()) {
                 history.add(token);
             }
-            int blocksNeeded = (history.size() + blockSize - 1) / blockSize;
+            int blocksNeeded = (history.size() + sequence.lookahead() + blockSize - 1) / blockSize;
             assertEquals(blocksNeeded, sequence.blockTable().length, "block table of sequence " + id);
+            assertTrue(sequence.sample() || sequence.lookahead() == 0, "lookahead for a sequence that does not sample");
             if (sequence.sample()) {
-                sampled.put(id, model.next(id, history));
+                sampled.put(id, verify(id, history, drafter.propose(id, history, sequence.lookahead())));
             }
         }
         return sampled;
+    }
+
+    /** The kept drafts, whose KV the step computed, join the history; the first differing sample ends the rows. */
+    private int[] verify(long id, List<Integer> history, int[] drafts) {
+        List<Integer> gained = new ArrayList<>();
+        for (int draft : drafts) {
+            int token = model.next(id, history);
+            gained.add(token);
+            if (token != draft) {
+                return gained.stream().mapToInt(Integer::intValue).toArray();
+            }
+            history.add(draft);
+        }
+        gained.add(model.next(id, history));
+        return gained.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Plans, runs and applies one step; returns the plan. */

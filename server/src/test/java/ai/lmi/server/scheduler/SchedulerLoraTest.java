@@ -19,7 +19,7 @@ class SchedulerLoraTest {
     private final FakeWorker worker = new FakeWorker(16, FakeWorker.HASH_MODEL);
 
     private static Scheduler scheduler(int maxLoras) {
-        return new Scheduler(new SchedulerConfig(8, 256, 192, List.of(EOS), true, Batching.CONTINUOUS, maxLoras),
+        return new Scheduler(new SchedulerConfig(8, 256, 192, List.of(EOS), true, Batching.CONTINUOUS, maxLoras, 0),
                 new KvCacheManager(new BlockPool(48), 16, true));
     }
 

@@ -76,6 +76,34 @@ class StepCodecTest {
         assertEquals(DOC_EXAMPLE, PythonCodecPeer.hex(message));
     }
 
+    /**
+     * Sequence 5 may gain 3 drafts, 6 none; sequence 4 finished. The bytes are python-worker's encode_step of the
+     * same batch: flags bit 0, and the lookahead array after the (empty) prefix ids.
+     */
+    @Test
+    void aSpeculatingStepCarriesTheLookaheadArrayByteForByte() {
+        StepBatch batch = new StepBatch(new long[] {5, 6}, new int[] {3, 4}, new int[] {0, 1, 2}, new int[] {7, 8},
+                new int[] {0, 1, 3}, new int[] {9, 1, 2}, new boolean[] {true, true}, List.of(), new long[] {4},
+                new int[] {3, 0});
+        ByteBuffer message = StepCodec.encodeStep(9, batch);
+        assertEquals(144, message.remaining());
+        assertEquals(String.join("",
+                "0100000001000000", "0900000000000000", "0200000002000000", "0300000000000000",
+                "0100000000000000", "0500000000000000", "0600000000000000", "0300000004000000",
+                "0000000001000000", "0200000000000000", "0000000001000000", "0300000000000000",
+                "0101000000000000", "0700000008000000", "0900000001000000", "0200000000000000",
+                "0400000000000000", "0300000000000000"), PythonCodecPeer.hex(message));
+    }
+
+    @Test
+    void aStepWithoutLookaheadLeavesTheFlagClear() {
+        StepBatch batch = new StepBatch(new long[] {5}, new int[] {3}, new int[] {0, 1}, new int[] {7},
+                new int[] {0, 1}, new int[] {9}, new boolean[] {true}, List.of(), new long[0]);
+        ByteBuffer message = StepCodec.encodeStep(9, batch);
+        assertEquals(0, message.getInt(4));
+        assertEquals(96, message.remaining());
+    }
+
     @Test
     void anEmptyStepIsTheHeaderAndTwoOneElementOffsetArrays() {
         ByteBuffer message = StepCodec.encodeStep(1, StepBatch.empty());
