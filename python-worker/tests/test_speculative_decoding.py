@@ -150,3 +150,46 @@ def test_the_benchmark_reports_acceptance_on_a_model_that_repeats(tiny_llama_dir
     # The repeater's greedy output repeats its last token: every draft after the first step is kept.
     assert rows[0]["acceptance"] == 0 and rows[0]["decode_steps"] == 5
     assert rows[2]["acceptance"] > 0.5 and rows[2]["decode_steps"] < 5 and rows[2]["speedup"] > 0
+
+
+def _draft_engine(model_dir, draft_dir, block_size=16):
+    return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), kv_cache_bytes=64 << 20, block_size=block_size,
+                                            speculative_draft_model=None if draft_dir is None else str(draft_dir)))
+
+
+def test_the_model_as_its_own_draft_keeps_every_draft_and_changes_nothing(tiny_llama_dir, tiny_llama_engine,
+                                                                          golden_cases):
+    from tp_probe import BLOCK_SIZE, run_scenarios
+
+    engine = _draft_engine(tiny_llama_dir, tiny_llama_dir)
+    prompts = [case["prompt_ids"] for case in golden_cases]
+    plain, _ = _run(tiny_llama_engine, prompts, [0] * len(prompts))
+    drafted, accepted = _run(engine, prompts, [3] * len(prompts))
+    assert [drafted[i].output for i in drafted] == [plain[i].output for i in plain]
+    # Greedy drafts of the model itself are its greedy tokens: all kept, up to max_tokens' cap.
+    assert accepted >= 0.9 * 3 * sum(len(g.output) for g in plain.values()) / 4
+    # Batches, chunked prefill, drafts, and prefix reuse with preemption: the draft's cache stays in step.
+    want = run_scenarios(_draft_engine(tiny_llama_dir, None, BLOCK_SIZE), tiny_llama_engine.capacity.vocab_size)
+    got = run_scenarios(_draft_engine(tiny_llama_dir, tiny_llama_dir, BLOCK_SIZE), engine.capacity.vocab_size)
+    for scenario in want:
+        assert {k: v["output"] for k, v in got[scenario].items()} == \
+            {k: v["output"] for k, v in want[scenario].items()}, scenario
+
+
+def test_a_different_draft_model_changes_no_output(tiny_llama_dir, tiny_llama_engine, golden_cases, tmp_path):
+    draft_dir = tmp_path / "draft"
+    write_model(draft_dir, "LlamaForCausalLM", seed=8, vocab_size=32000, num_hidden_layers=1, hidden_size=32,
+                intermediate_size=64, num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512)
+    engine = _draft_engine(tiny_llama_dir, draft_dir)
+    prompts = [case["prompt_ids"] for case in golden_cases]
+    plain, _ = _run(tiny_llama_engine, prompts, [0] * len(prompts))
+    drafted, _ = _run(engine, prompts, [4] * len(prompts))
+    assert [drafted[i].output for i in drafted] == [plain[i].output for i in plain]
+
+
+def test_a_draft_with_another_vocabulary_is_refused_naming_the_option(tiny_llama_dir, tmp_path):
+    draft_dir = tmp_path / "draft"
+    write_model(draft_dir, "LlamaForCausalLM", vocab_size=512)
+    with pytest.raises(ValueError, match="option.speculative_draft_model .*: its vocab_size 512 is not the model's "
+                                         "32000"):
+        _draft_engine(tiny_llama_dir, draft_dir)

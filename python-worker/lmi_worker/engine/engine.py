@@ -10,6 +10,7 @@ import torch
 
 from .attention_metadata import AttentionMetadata
 from .capacity import Capacity
+from .draft_model import KEY as DRAFT_KEY, DraftModel
 from .kv_cache import KvCache, default_cpu_kv_bytes
 from .llama import LlamaModel
 from .lora.adapter import LoraAdapter
@@ -38,13 +39,16 @@ _EMPTY_IDS = torch.zeros(0, dtype=torch.int64)
 class LmiDistEngine:
     """Holds the weights, the KV cache and per-sequence state; executes StepBatches."""
 
-    def __init__(self, model: LlamaModel, cache: KvCache, capacity: Capacity, lora: Optional[AdapterSlots] = None):
+    def __init__(self, model: LlamaModel, cache: KvCache, capacity: Capacity, lora: Optional[AdapterSlots] = None,
+                 draft: Optional[DraftModel] = None):
         self.model = model
         self.cache = cache
         self.capacity = capacity
         self.lora = lora  # None: LoRA off (option.max_loras 0)
         self.sampler = Sampler()
-        self.proposer = NgramProposer()  # drafts for sequences a step lets speculate (StepBatch.lookahead)
+        # Drafts for sequences a step lets speculate (StepBatch.lookahead): a draft model's, else n-grams.
+        self.draft = draft
+        self.proposer = NgramProposer()
         self.states: Dict[int, SequenceState] = {}
 
     @classmethod
@@ -106,12 +110,17 @@ class LmiDistEngine:
                             num_layers=config.num_hidden_layers, kv_bytes_per_block=group_per_block,
                             weight_bytes=weight_bytes, quantization=quant.method,
                             tensor_parallel_degree=1 if tp is None else tp.size)
+        draft = None
+        if options.speculative_draft_model:
+            if tp is not None:
+                raise ValueError(f"{DRAFT_KEY}: draft models do not run in a tensor-parallel group yet")
+            draft = _load_draft(options, config, num_blocks, max_model_len)
         log.info("loaded %s (%s, %s%s): weights %.1f MiB (quantization %s), %d KV blocks of %d tokens (%.1f MiB, %s)",
                  config.architecture, capacity.dtype, capacity.device,
                  "" if tp is None else f", rank {tp.rank} of {tp.size}", model.weight_bytes / 2**20,
                  capacity.quantization, num_blocks, options.block_size, num_blocks * per_block / 2**20,
                  str(cache_dtype).replace("torch.", ""))
-        return cls(model, cache, capacity, lora)
+        return cls(model, cache, capacity, lora, draft)
 
     def register_adapter(self, adapter_id: int, name: str, path: str) -> LoraAdapter:
         """Reads a PEFT adapter into host memory; raises ValueError, changing nothing, when it cannot."""
@@ -193,15 +202,18 @@ class LmiDistEngine:
         logprobs of this chunk does not (their rows would mix with the drafts').
         """
         drafts: List[List[int]] = [[] for _ in states]
-        if not len(batch.lookahead):
+        if not len(batch.lookahead) and self.draft is None:
             return batch, drafts
         offsets = batch.token_offsets
-        for i, state in enumerate(states):
-            first, lo, hi = int(batch.start_pos[i]), int(offsets[i]), int(offsets[i + 1])
-            if batch.lookahead_of(i) and batch.sample[i] and not (state.params.prompt_logprobs
-                                                                  and first < state.prompt_len):
-                history = state.tokens[:first] + batch.tokens[lo:hi].tolist()
-                drafts[i] = self.proposer.propose(history, batch.lookahead_of(i))
+        histories = [state.tokens[:int(batch.start_pos[i])] + batch.tokens[offsets[i]:offsets[i + 1]].tolist()
+                     for i, state in enumerate(states)]
+        wants = [batch.lookahead_of(i) if batch.sample[i] and not (state.params.prompt_logprobs
+                                                                   and int(batch.start_pos[i]) < state.prompt_len)
+                 else 0 for i, state in enumerate(states)]
+        if self.draft is not None:
+            drafts = self.draft.propose(batch, histories, wants)  # it must see every step's chunks
+        else:
+            drafts = [self.proposer.propose(history, k) if k else [] for history, k in zip(histories, wants)]
         if not any(drafts):
             return batch, drafts
         pieces = [np.concatenate([batch.tokens[offsets[i]:offsets[i + 1]], np.asarray(d, np.int32)])
@@ -305,6 +317,25 @@ def _resolve_device(option: str, tp: Optional[TensorParallel]) -> torch.device:
     if option == "cuda" and tp is not None:
         return torch.device("cuda", tp.rank % torch.cuda.device_count())  # one GPU per rank on each node
     return torch.device(option)
+
+
+def _load_draft(options: EngineOptions, config: ModelConfig, num_blocks: int, max_model_len: int) -> DraftModel:
+    """The draft model, with a cache of as many blocks as the target's, in its own compute dtype."""
+    path = options.speculative_draft_model
+    draft_config = ModelConfig.from_dir(path)
+    if draft_config.vocab_size != config.vocab_size:
+        raise ValueError(f"{DRAFT_KEY} {path}: its vocab_size {draft_config.vocab_size} is not the model's "
+                         f"{config.vocab_size}; a draft must share the model's tokenizer")
+    if draft_config.max_position_embeddings < max_model_len:
+        raise ValueError(f"{DRAFT_KEY} {path}: its max_position_embeddings {draft_config.max_position_embeddings} "
+                         f"is below max_model_len {max_model_len}")
+    dtype = resolve_dtype(options.dtype, draft_config)
+    per_block = KvCache.bytes_per_block(draft_config.num_hidden_layers, draft_config.num_key_value_heads,
+                                        draft_config.head_dim, options.block_size, dtype)
+    draft = LmiDistEngine.load(EngineOptions(model_dir=path, dtype=options.dtype, device=options.device,
+                                             max_model_len=max_model_len, block_size=options.block_size,
+                                             kv_cache_bytes=num_blocks * per_block, max_num_seqs=options.max_num_seqs))
+    return DraftModel(draft.model, draft.cache, options.block_size)
 
 
 def _tp_layout(config: ModelConfig, options: EngineOptions, quantization: str,

@@ -23,3 +23,5 @@ class EngineOptions:
     quantize: Optional[str] = None
     # auto: the compute dtype; float16 halves the cache's bytes (K and V rounded to float16 when written).
     kv_cache_dtype: str = "auto"
+    # A smaller model with the same tokenizer proposing speculative drafts; None: n-gram prompt lookup.
+    speculative_draft_model: Optional[str] = None

@@ -38,12 +38,12 @@ final class ConfigKeys {
             new ConfigKey<>("option.enable_chunked_prefill", Boolean.class, ValueParsers.bool(), "true");
     static final ConfigKey<Batching> BATCHING =
             new ConfigKey<>("option.batching", Batching.class, ValueParsers.oneOf(Batching.class), "continuous");
-    /** Draft tokens a decoding sequence may gain per step; speculation needs option.ngram_prompt_lookup too. */
+    /** Draft tokens a decoding sequence may gain per step; speculation needs a proposer too (n-grams or a draft). */
     static final ConfigKey<Integer> SPECULATIVE_LENGTH =
             new ConfigKey<>("option.speculative_length", Integer.class, ValueParsers.integer(0, 64), "0");
     static final ConfigKey<Boolean> NGRAM_PROMPT_LOOKUP =
             new ConfigKey<>("option.ngram_prompt_lookup", Boolean.class, ValueParsers.bool(), "false");
-    /** Accepted so that an LMI configuration naming it fails with a clear message: draft models are not built. */
+    /** A smaller model with the same tokenizer whose greedy tokens are the drafts; it loads into the worker too. */
     static final ConfigKey<Path> SPECULATIVE_DRAFT_MODEL =
             new ConfigKey<>("option.speculative_draft_model", Path.class, ValueParsers.path(), null);
     static final ConfigKey<Integer> BLOCK_SIZE =

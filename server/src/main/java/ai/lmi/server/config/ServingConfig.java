@@ -93,11 +93,18 @@ public final class ServingConfig {
     }
 
     /**
-     * Draft tokens a decoding sequence may gain per step by n-gram prompt lookup: {@code option.speculative_length}
-     * when {@code option.ngram_prompt_lookup} is on (the loader refuses one without the other), 0 when off.
+     * Draft tokens a decoding sequence may gain per step: {@code option.speculative_length} when
+     * {@code option.ngram_prompt_lookup} is on or {@code option.speculative_draft_model} is set (the loader refuses a
+     * length without a proposer and the other way round), 0 when off.
      */
     public int speculativeLength() {
-        return value(ConfigKeys.NGRAM_PROMPT_LOOKUP) ? value(ConfigKeys.SPECULATIVE_LENGTH) : 0;
+        return value(ConfigKeys.NGRAM_PROMPT_LOOKUP) || value(ConfigKeys.SPECULATIVE_DRAFT_MODEL) != null
+                ? value(ConfigKeys.SPECULATIVE_LENGTH) : 0;
+    }
+
+    /** {@code option.speculative_draft_model}: the draft model's directory, when drafts come from one. */
+    public Optional<Path> speculativeDraftModel() {
+        return Optional.ofNullable(value(ConfigKeys.SPECULATIVE_DRAFT_MODEL));
     }
 
     /** {@code option.block_size}: tokens per KV-cache block, default 16. */

@@ -127,26 +127,32 @@ public final class ServingConfigLoader {
     }
 
     /**
-     * N-gram prompt lookup is the only proposer: it needs a length and a length needs it, or the user's
-     * speculation would silently not happen. A draft model is refused rather than ignored for the same reason.
+     * A speculative length needs a proposer and a proposer needs a length, or the user's speculation would silently
+     * not happen; the proposer is n-gram prompt lookup or a draft model, not both.
      */
     private static void requireConsistentSpeculation(Map<String, Setting> settings) {
         Setting draftModel = settings.get(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name());
-        if (draftModel.value() != null) {
-            throw new ConfigException(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "=" + draftModel.value()
-                    + " (from " + draftModel.source() + "): draft models are not built yet; use "
-                    + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true with " + ConfigKeys.SPECULATIVE_LENGTH.name()
-                    + " > 0 instead");
-        }
         Setting length = settings.get(ConfigKeys.SPECULATIVE_LENGTH.name());
         Setting lookup = settings.get(ConfigKeys.NGRAM_PROMPT_LOOKUP.name());
+        boolean hasDraft = draftModel.value() != null;
+        boolean hasLookup = ConfigKeys.NGRAM_PROMPT_LOOKUP.type().cast(lookup.value());
+        if (hasDraft && hasLookup) {
+            throw new ConfigException(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "=" + draftModel.value() + " (from "
+                    + draftModel.source() + ") and " + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true (from "
+                    + lookup.source() + "): choose one way to propose drafts");
+        }
+        if (hasDraft && !Files.isRegularFile(((Path) draftModel.value()).resolve("config.json"))) {
+            throw new ConfigException(ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "=" + draftModel.value() + " (from "
+                    + draftModel.source() + "): not a model directory with config.json");
+        }
         boolean hasLength = ConfigKeys.SPECULATIVE_LENGTH.type().cast(length.value()) > 0;
-        if (hasLength != ConfigKeys.NGRAM_PROMPT_LOOKUP.type().cast(lookup.value())) {
+        if (hasLength != (hasLookup || hasDraft)) {
             throw new ConfigException(ConfigKeys.SPECULATIVE_LENGTH.name() + "=" + length.value() + " (from "
-                    + length.source() + ") and " + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=" + lookup.value()
-                    + " (from " + lookup.source() + "): speculative decoding needs both, "
-                    + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true and " + ConfigKeys.SPECULATIVE_LENGTH.name()
-                    + " > 0; set both or neither");
+                    + length.source() + "), " + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=" + lookup.value()
+                    + " (from " + lookup.source() + ") and " + ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "="
+                    + draftModel.value() + ": speculative decoding needs " + ConfigKeys.SPECULATIVE_LENGTH.name()
+                    + " > 0 together with " + ConfigKeys.NGRAM_PROMPT_LOOKUP.name() + "=true or "
+                    + ConfigKeys.SPECULATIVE_DRAFT_MODEL.name() + "; set a length and one proposer, or neither");
         }
     }
 

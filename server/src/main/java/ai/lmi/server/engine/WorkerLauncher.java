@@ -52,7 +52,8 @@ public final class WorkerLauncher {
                 .withKvCacheBytes(config.kvCacheBytes().isPresent() ? config.kvCacheBytes().getAsLong() : null)
                 .withGpuMemoryUtilization(config.gpuMemoryUtilization())
                 .withMaxNumSeqs(config.maxRollingBatchSize())
-                .withLora(config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank());
+                .withLora(config.enableLora() ? config.maxLoras() : 0, config.maxLoraRank())
+                .withSpeculativeDraftModel(config.speculativeDraftModel().map(Path::toString).orElse(null));
         return new WorkerLauncher(settings, options, config.tensorParallelDegree(),
                 NodeLayout.fromEnvironment(System.getenv()));
     }

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param maxLoraRank          the largest adapter rank the slots hold
  * @param quantize             how to store the projections (int8, fp8, gptq, awq); null: as the checkpoint says
  * @param kvCacheDtype         the KV cache's dtype (float16); null: the compute dtype
+ * @param speculativeDraftModel a smaller model with the same tokenizer proposing speculative drafts; null: none
  */
 public record EngineOptions(
         @JsonProperty("model_dir") String modelDir,
@@ -28,7 +29,9 @@ public record EngineOptions(
         @JsonProperty("max_loras") int maxLoras,
         @JsonProperty("max_lora_rank") int maxLoraRank,
         @JsonProperty("quantize") @JsonInclude(JsonInclude.Include.NON_NULL) String quantize,
-        @JsonProperty("kv_cache_dtype") @JsonInclude(JsonInclude.Include.NON_NULL) String kvCacheDtype) {
+        @JsonProperty("kv_cache_dtype") @JsonInclude(JsonInclude.Include.NON_NULL) String kvCacheDtype,
+        @JsonProperty("speculative_draft_model") @JsonInclude(JsonInclude.Include.NON_NULL)
+        String speculativeDraftModel) {
 
     public EngineOptions {
         Objects.requireNonNull(modelDir, "model_dir");
@@ -60,57 +63,62 @@ public record EngineOptions(
 
     /** The worker's defaults for the model in {@code modelDir}. */
     public static EngineOptions forModel(String modelDir) {
-        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256, 0, 16, null, null);
+        return new EngineOptions(modelDir, "auto", "auto", null, 16, null, 0.9, 256, 0, 16, null, null, null);
     }
 
     public EngineOptions withDtype(String value) {
         return new EngineOptions(modelDir, value, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withDevice(String value) {
         return new EngineOptions(modelDir, dtype, value, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withMaxModelLen(Integer value) {
         return new EngineOptions(modelDir, dtype, device, value, blockSize, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withBlockSize(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, value, kvCacheBytes, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withKvCacheBytes(Long value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, value, gpuMemoryUtilization,
-                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withGpuMemoryUtilization(double value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes, value,
-                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withMaxNumSeqs(int value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, value, maxLoras, maxLoraRank, quantize, kvCacheDtype);
+                gpuMemoryUtilization, value, maxLoras, maxLoraRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withQuantize(String value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, value, kvCacheDtype);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, value, kvCacheDtype, speculativeDraftModel);
     }
 
     public EngineOptions withKvCacheDtype(String value) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, value);
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, value, speculativeDraftModel);
+    }
+
+    public EngineOptions withSpeculativeDraftModel(String value) {
+        return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
+                gpuMemoryUtilization, maxNumSeqs, maxLoras, maxLoraRank, quantize, kvCacheDtype, value);
     }
 
     /** LoRA slots for {@code slots} adapters of rank at most {@code maxRank}; 0 slots: no adapters. */
     public EngineOptions withLora(int slots, int maxRank) {
         return new EngineOptions(modelDir, dtype, device, maxModelLen, blockSize, kvCacheBytes,
-                gpuMemoryUtilization, maxNumSeqs, slots, maxRank, quantize, kvCacheDtype);
+                gpuMemoryUtilization, maxNumSeqs, slots, maxRank, quantize, kvCacheDtype, speculativeDraftModel);
     }
 }

@@ -3,11 +3,19 @@ package ai.lmi.server.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** option.speculative_length with its proposer, n-gram prompt lookup or a draft model: both or neither. */
 class SpeculationKeysTest {
+
+    @TempDir
+    Path draft;
 
     @Test
     void speculationIsOffByDefault() {
@@ -27,9 +35,10 @@ class SpeculationKeysTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ServingConfigLoader.load(List.of("--option.ngram_prompt_lookup", "true"), Map.of()));
 
-        assertEquals("option.speculative_length=0 (from default) and option.ngram_prompt_lookup=true (from command "
-                + "line): speculative decoding needs both, option.ngram_prompt_lookup=true and "
-                + "option.speculative_length > 0; set both or neither", e.getMessage());
+        assertEquals("option.speculative_length=0 (from default), option.ngram_prompt_lookup=true (from command "
+                + "line) and option.speculative_draft_model=null: speculative decoding needs option.speculative_length "
+                + "> 0 together with option.ngram_prompt_lookup=true or option.speculative_draft_model; set a length "
+                + "and one proposer, or neither", e.getMessage());
     }
 
     @Test
@@ -37,19 +46,41 @@ class SpeculationKeysTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ServingConfigLoader.load(List.of("--option.speculative_length", "3"), Map.of()));
 
-        assertEquals("option.speculative_length=3 (from command line) and option.ngram_prompt_lookup=false (from "
-                + "default): speculative decoding needs both, option.ngram_prompt_lookup=true and "
-                + "option.speculative_length > 0; set both or neither", e.getMessage());
+        assertEquals("option.speculative_length=3 (from command line), option.ngram_prompt_lookup=false (from "
+                + "default) and option.speculative_draft_model=null: speculative decoding needs "
+                + "option.speculative_length > 0 together with option.ngram_prompt_lookup=true or "
+                + "option.speculative_draft_model; set a length and one proposer, or neither", e.getMessage());
     }
 
     @Test
-    void aDraftModelIsRefused() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ServingConfigLoader.load(List.of("--option.speculative_draft_model", "/models/draft"), Map.of()));
+    void aDraftModelWithALengthSpeculates() throws IOException {
+        Files.writeString(draft.resolve("config.json"), "{}");
+        ServingConfig config = ServingConfigLoader.load(List.of("--option.speculative_draft_model", draft.toString(),
+                "--option.speculative_length", "3"), Map.of());
 
-        assertEquals("option.speculative_draft_model=/models/draft (from command line): draft models are not built "
-                + "yet; use option.ngram_prompt_lookup=true with option.speculative_length > 0 instead",
+        assertEquals(3, config.speculativeLength());
+        assertEquals(draft, config.speculativeDraftModel().orElseThrow());
+    }
+
+    @Test
+    void aDraftModelAndLookupTogetherAreRefused() throws IOException {
+        Files.writeString(draft.resolve("config.json"), "{}");
+        ConfigException e = assertThrows(ConfigException.class, () -> ServingConfigLoader.load(List.of(
+                "--option.speculative_draft_model", draft.toString(), "--option.ngram_prompt_lookup", "true",
+                "--option.speculative_length", "3"), Map.of()));
+
+        assertEquals("option.speculative_draft_model=" + draft + " (from command line) and "
+                + "option.ngram_prompt_lookup=true (from command line): choose one way to propose drafts",
                 e.getMessage());
+    }
+
+    @Test
+    void aDraftModelThatIsNoModelDirectoryIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ServingConfigLoader.load(List.of(
+                "--option.speculative_draft_model", "/models/draft", "--option.speculative_length", "3"), Map.of()));
+
+        assertEquals("option.speculative_draft_model=/models/draft (from command line): not a model directory "
+                + "with config.json", e.getMessage());
     }
 
     @Test

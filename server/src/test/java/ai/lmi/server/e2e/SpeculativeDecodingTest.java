@@ -101,6 +101,24 @@ class SpeculativeDecodingTest {
         }
     }
 
+    @Test
+    void theModelAsItsOwnDraftKeepsDraftsAndChangesNoOutput() {
+        List<String> plain;
+        double plainSteps;
+        try (TestServer server = TestServer.tinyLlamaServer()) {
+            plain = completeAtOnce(server, 48);
+            plainSteps = server.metric("lmi_step_batch_size_count");
+        }
+        try (TestServer server = TestServer.start(TestServer.tinyLlama(), "--option.kv_cache_bytes", "16m",
+                "--option.speculative_draft_model", TestServer.tinyLlama().toString(),
+                "--option.speculative_length", "3")) {
+            assertEquals(plain, completeAtOnce(server, 48));
+            // Its own greedy tokens are the model's greedy tokens: drafts are kept, and steps saved.
+            assertTrue(server.metric("lmi_spec_accepted_tokens_total") > 0, "drafts were kept");
+            assertTrue(server.metric("lmi_step_batch_size_count") < plainSteps, "fewer steps with drafts");
+        }
+    }
+
     /** Every golden prompt greedy at once, so that they batch; their texts in order. */
     private static List<String> completeAtOnce(TestServer server, int maxTokens) {
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
