@@ -34,7 +34,7 @@ fi
 cd "$ROOT/python-worker"
 part "engine and quantization tests on $DEVICE" 150 env LMI_TEST_DEVICE="$DEVICE" "$PYTHON" -m pytest -q -rs -p no:cacheprovider \
   tests/test_fp8_scaled_mm.py tests/test_e4m3.py tests/test_quant_parity.py tests/test_gptq_awq_parity.py tests/test_golden_parity.py \
-  tests/test_paged_attention.py tests/test_engine_steps.py tests/test_lora_engine.py
+  tests/test_paged_attention.py tests/test_engine_steps.py tests/test_lora_engine.py tests/test_speculative_decoding.py
 part "parity per quantization mode on $DEVICE" 60 env LMI_TEST_DEVICE="$DEVICE" "$PYTHON" tools/quant_parity_report.py \
   --testdata "$LMI_TESTDATA"
 
