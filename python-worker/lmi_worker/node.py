@@ -42,7 +42,8 @@ def rank_command(rank: int, size: int, local_size: int, leader: str) -> List[str
 class NodeRanks:
     """This node's rank processes, started together and stopped together."""
 
-    def __init__(self, commands: List[List[str]]):
+    def __init__(self, ranks: List[int], commands: List[List[str]]):
+        self.ranks = ranks
         self.commands = commands
         self.processes: List[subprocess.Popen] = []
         self.stopping = False
@@ -51,12 +52,12 @@ class NodeRanks:
         """Starts the ranks again each time one exits, until SIGTERM or SIGINT; the exit status."""
         while not self.stopping:
             self.processes = [subprocess.Popen(c, stdin=subprocess.DEVNULL) for c in self.commands]
-            log.info("started ranks %s (pids %s)", [c[4] for c in self.commands], [p.pid for p in self.processes])
+            log.info("started ranks %s (pids %s)", self.ranks, [p.pid for p in self.processes])
             exited = self._first_exit()
             self.stop()
             if exited is not None and not self.stopping:
-                log.warning("rank %s exited with %s; starting this node's ranks again in %.0f s",
-                            self.commands[exited][4], self.processes[exited].returncode, RESTART_DELAY_S)
+                log.warning("rank %d exited with %s; starting this node's ranks again in %.0f s",
+                            self.ranks[exited], self.processes[exited].returncode, RESTART_DELAY_S)
                 time.sleep(RESTART_DELAY_S)
         return 0
 
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
         parser.error(str(e))
     if args.node_rank == 0:
         parser.error("node 0 is the leader: start the server there (./lmi serve), which runs its ranks itself")
-    node = NodeRanks([rank_command(r, args.tp_size, len(ranks), args.leader) for r in ranks])
+    node = NodeRanks(ranks, [rank_command(r, args.tp_size, len(ranks), args.leader) for r in ranks])
     signal.signal(signal.SIGTERM, node.on_signal)
     signal.signal(signal.SIGINT, node.on_signal)
     return node.run()

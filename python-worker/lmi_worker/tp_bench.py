@@ -47,10 +47,10 @@ def _group_costs(engine, tp) -> dict:
     from .engine.step_builder import ScheduledSequence, build_step
     from .ipc.step_codec import encode_step
 
-    empty = bytes(encode_step(build_step(0, [])))
-    decode = bytes(encode_step(build_step(1, [ScheduledSequence(i, [5], 100, list(range(i * 8, i * 8 + 8)))
-                                              for i in range(64)],
-                                          [NewSequence(i, 100, SamplingParams()) for i in range(64)])))
+    empty = encode_step(build_step(0, []))
+    decode = encode_step(build_step(1, [ScheduledSequence(i, [5], 100, list(range(i * 8, i * 8 + 8)))
+                                        for i in range(64)],
+                                    [NewSequence(i, 100, SamplingParams()) for i in range(64)]))
     hidden = engine.model.config.hidden_size
     activations = [torch.zeros(rows, hidden, dtype=engine.model.dtype) for rows in (1, 64)]
     return {"broadcast_empty_step_us": _median_us(lambda: tp.broadcast_message(empty if tp.is_leader else None)),

@@ -273,7 +273,7 @@ class Worker:
         self._in_step = True
         try:
             if self._tp is not None:
-                self._tp.broadcast_message(bytes(message))
+                self._tp.broadcast_message(message)
             batch = decode_step(message)
             output = self._engine.execute(batch)
             if output.step_id != batch.step_id:

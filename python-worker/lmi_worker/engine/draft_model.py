@@ -9,7 +9,7 @@ proposal, so the target's verification keeps the output distribution the target'
 agrees with the target more often only makes more drafts stick.
 """
 
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -30,19 +30,21 @@ class DraftModel:
         self.cache = cache
         self.block_size = block_size
 
-    def propose(self, batch: StepBatch, histories: List[List[int]], wants: List[int]) -> List[List[int]]:
-        """wants[i] greedy drafts after sequence i of `batch`, whose tokens so far, this step's chunk included,
-        are histories[i]; runs every sequence's chunk so the draft's cache holds what the target's does."""
+    def propose(self, batch: StepBatch, previous: List[Optional[int]], wants: List[int]) -> List[List[int]]:
+        """wants[i] greedy drafts after sequence i of `batch`, whose token before this step's chunk is previous[i]
+        (None at position 0); runs every sequence's chunk so the draft's cache holds what the target's does."""
         drafts: List[List[int]] = [[] for _ in wants]
-        starts = np.maximum(batch.start_pos.astype(np.int64) - 1, 0)
-        chunks = [history[start:] for history, start in zip(histories, starts.tolist())]
+        chunks = [([] if before is None else [before]) + batch.tokens[batch.token_offsets[i]:batch.token_offsets[i + 1]]
+                  .tolist() for i, before in enumerate(previous)]
+        starts = np.array([start - (before is not None) for start, before in zip(batch.start_pos.tolist(), previous)],
+                          np.int32)
         offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int32)
         rows = [i for i, k in enumerate(wants) if k > 0]
-        tokens = self._greedy(starts.astype(np.int32), offsets, np.array([t for c in chunks for t in c], np.int32),
+        tokens = self._greedy(starts, offsets, np.array([t for c in chunks for t in c], np.int32),
                               batch.block_offsets, batch.block_tables, offsets[1:][rows] - 1)
         for i, token in zip(rows, tokens):
             drafts[i].append(token)
-        positions = {i: len(histories[i]) for i in rows}
+        positions = {i: int(starts[i]) + len(chunks[i]) for i in rows}
         while rows := [i for i in rows if len(drafts[i]) < wants[i]]:
             tables = [batch.block_tables[batch.block_offsets[i]:batch.block_offsets[i + 1]] for i in rows]
             block_offsets = np.concatenate([[0], np.cumsum([len(t) for t in tables])]).astype(np.int32)

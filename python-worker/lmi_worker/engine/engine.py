@@ -204,16 +204,16 @@ class LmiDistEngine:
         drafts: List[List[int]] = [[] for _ in states]
         if not len(batch.lookahead) and self.draft is None:
             return batch, drafts
-        offsets = batch.token_offsets
-        histories = [state.tokens[:int(batch.start_pos[i])] + batch.tokens[offsets[i]:offsets[i + 1]].tolist()
-                     for i, state in enumerate(states)]
+        offsets, starts = batch.token_offsets, batch.start_pos.tolist()
         wants = [batch.lookahead_of(i) if batch.sample[i] and not (state.params.prompt_logprobs
-                                                                   and int(batch.start_pos[i]) < state.prompt_len)
+                                                                   and starts[i] < state.prompt_len)
                  else 0 for i, state in enumerate(states)]
-        if self.draft is not None:
-            drafts = self.draft.propose(batch, histories, wants)  # it must see every step's chunks
+        if self.draft is not None:  # it must see every step's chunks, and the token before each
+            drafts = self.draft.propose(batch, [state.tokens[start - 1] if start else None
+                                                for state, start in zip(states, starts)], wants)
         else:
-            drafts = [self.proposer.propose(history, k) if k else [] for history, k in zip(histories, wants)]
+            drafts = [self.proposer.propose(state.tokens[:start] + batch.tokens[offsets[i]:offsets[i + 1]].tolist(), k)
+                      if k else [] for i, (state, start, k) in enumerate(zip(states, starts, wants))]
         if not any(drafts):
             return batch, drafts
         pieces = [np.concatenate([batch.tokens[offsets[i]:offsets[i + 1]], np.asarray(d, np.int32)])

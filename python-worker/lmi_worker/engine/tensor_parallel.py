@@ -73,26 +73,26 @@ class TensorParallel:
         dist.gather(t.contiguous(), parts, dst=0, group=self._compute)
         return torch.cat(parts, dim=1) if self.is_leader else None
 
-    def broadcast_message(self, message: Optional[bytes]) -> Optional[bytearray]:
-        """Rank 0 sends `message` (None: stop); every rank returns it, None once rank 0 stops the group."""
+    def broadcast_message(self, message: Optional[bytearray]) -> Optional[bytearray]:
+        """Rank 0 sends `message` (None: stop), sent from its own buffer; every rank returns it, None once rank 0
+        stops the group."""
         length = torch.tensor([_STOP if message is None else len(message)], dtype=torch.int64)
         dist.broadcast(length, src=0)
         size = int(length.item())
         if size == _STOP:
             return None
-        if self.is_leader:
-            data = torch.frombuffer(bytearray(message), dtype=torch.uint8) if size else torch.empty(0, dtype=torch.uint8)
-        else:
-            data = torch.empty(size, dtype=torch.uint8)
+        if size == 0:
+            return bytearray()
+        data = torch.frombuffer(message, dtype=torch.uint8) if self.is_leader else torch.empty(size, dtype=torch.uint8)
         dist.broadcast(data, src=0)
-        return bytearray(data.numpy().tobytes()) if not self.is_leader else bytearray(message)
+        return message if self.is_leader else bytearray(data.numpy())
 
     def broadcast_object(self, value: Any) -> Any:
         """Rank 0's `value` on every rank (pickled: only for load-time messages between our own processes)."""
         buffer = io.BytesIO()
         if self.is_leader:
             pickle.dump(value, buffer)
-        message = self.broadcast_message(buffer.getvalue() if self.is_leader else b"")
+        message = self.broadcast_message(bytearray(buffer.getvalue()) if self.is_leader else None)
         return pickle.loads(bytes(message))
 
     def close(self) -> None:

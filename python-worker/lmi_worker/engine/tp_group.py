@@ -30,7 +30,7 @@ class LeaderEngine:
         return self.engine.model
 
     def execute(self, batch: StepBatch) -> StepOutput:
-        self.tp.broadcast_message(bytes(encode_step(batch)))
+        self.tp.broadcast_message(encode_step(batch))
         return self.engine.execute(batch)
 
     def stop(self) -> None:
