@@ -2,6 +2,9 @@
 
 import json
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, List, Tuple
 
@@ -69,3 +72,29 @@ def lora_dir(tiny_llama_dir: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("lora")
     write_test_adapters(out, tiny_llama_dir, merged=True)
     return out
+
+
+@pytest.fixture
+def worker_group(tiny_llama_dir: Path):
+    """Rank 0 as the parent's worker, over the protocol, and its follower: real processes, as Java starts them.
+
+    Yields (client, capacity, follower); the client is loaded with tiny-llama split over the two ranks.
+    """
+    from lmi_worker.engine.options import EngineOptions
+    from lmi_worker.ipc.client import WorkerClient
+
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT / "python-worker"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        master = f"127.0.0.1:{s.getsockname()[1]}"
+    group = ["--tp-size", "2", "--tp-master", master]
+    follower = subprocess.Popen([sys.executable, "-m", "lmi_worker", "--tp-rank", "1", *group], env=env,
+                                stdin=subprocess.DEVNULL)
+    try:
+        with WorkerClient(sys.executable, env=env, worker_args=["--tp-rank", "0", *group]) as client:
+            capacity = client.load(EngineOptions(model_dir=str(tiny_llama_dir), kv_cache_bytes=8 << 20), timeout=120)
+            yield client, capacity, follower
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        follower.wait(timeout=30)

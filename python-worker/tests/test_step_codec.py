@@ -106,8 +106,9 @@ def test_step_bytes_match_the_specification():
     (lambda b: b + bytes(8), "describes"),
     (lambda b: b[:-8], "describes"),
     (lambda b: struct.pack("<I", 2) + b[4:], "not STEP"),
-    (lambda b: b[:4] + struct.pack("<I", 2) + b[8:], "flags"),
+    (lambda b: b[:4] + struct.pack("<I", 4) + b[8:], "flags"),
     (lambda b: b[:4] + struct.pack("<I", 1) + b[8:], "describes"),  # says lookahead, has none
+    (lambda b: b[:4] + struct.pack("<I", 2) + b[8:], "describes"),  # says token masks, has none
 ])
 def test_malformed_steps_raise_bad_step(mutate, words):
     with pytest.raises(StepError, match=words) as info:

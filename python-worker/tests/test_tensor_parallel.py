@@ -108,24 +108,6 @@ class _RemoteEngine:
         self.execute = lambda batch: client.step(batch, timeout=60)
 
 
-@pytest.fixture
-def worker_group(tiny_llama_dir):
-    """Rank 0 as the parent's worker, over the protocol, and its follower: real processes, as Java starts them."""
-    env = dict(os.environ, PYTHONPATH=str(PROBE.parents[1]))
-    master = f"127.0.0.1:{_free_port()}"
-    group = ["--tp-size", "2", "--tp-master", master]
-    follower = subprocess.Popen([sys.executable, "-m", "lmi_worker", "--tp-rank", "1", *group], env=env,
-                                stdin=subprocess.DEVNULL)
-    try:
-        with WorkerClient(sys.executable, env=env, worker_args=["--tp-rank", "0", *group]) as client:
-            capacity = client.load(EngineOptions(model_dir=str(tiny_llama_dir), kv_cache_bytes=8 << 20), timeout=120)
-            yield client, capacity, follower
-    finally:
-        if follower.poll() is None:
-            follower.kill()
-        follower.wait(timeout=30)
-
-
 def test_a_worker_group_serves_the_golden_prompts_over_the_protocol(worker_group, tiny_llama_dir):
     client, capacity, follower = worker_group
     assert capacity.tensor_parallel_degree == 2

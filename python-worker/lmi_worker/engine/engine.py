@@ -22,7 +22,7 @@ from .options import EngineOptions
 from .quant.formats import FORMATS, on_the_fly_methods
 from .quant.quant_config import read_quantization_config, resolve_quantization
 from .prompt_logprobs import prompt_logprobs_for_chunk
-from .sampler import Sampler, SamplerRow
+from .sampler import AllowedTokens, Sampler, SamplerRow
 from .sequence_state import SequenceState
 from .step import ERR_UNKNOWN_ADAPTER, SamplingParams, StepBatch, StepError, StepOutput
 from .step_validation import validate_step
@@ -260,7 +260,7 @@ class LmiDistEngine:
         if not len(sampling):
             return _empty_output(batch.step_id)
         rows = [row for i in sampling for row in _sampler_rows(states[i], len(drafts[i]) + 1)]
-        result = self.sampler(logits[sample_at], rows)
+        result = self.sampler(logits[sample_at], rows, _allowed_tokens(batch, sampling, drafts, logits.shape[1]))
         tokens = result.token_ids.tolist()
         keep, seq_ids, row = [], [], 0
         for i in sampling:
@@ -286,6 +286,20 @@ def _empty_output(step_id: int) -> StepOutput:
     return StepOutput(step_id=step_id, seq_ids=np.zeros(0, np.int64), token_ids=np.zeros(0, np.int32),
                       logprobs=np.zeros(0, np.float32), top_ids=np.zeros((0, 0), np.int32),
                       top_logprobs=np.zeros((0, 0), np.float32), prompt_logprobs=[], forward_ms=0.0, sample_ms=0.0)
+
+
+def _allowed_tokens(batch: StepBatch, sampling: np.ndarray, drafts: List[List[int]],
+                    vocab: int) -> Optional[AllowedTokens]:
+    """Each sampler row's allowed-token mask, None when no sampling sequence is constrained.
+
+    A speculating sequence has a row per draft too; validation leaves constrained ones no drafts.
+    """
+    if not len(batch.mask_index):
+        return None
+    index = np.repeat(batch.mask_index[sampling], [len(drafts[i]) + 1 for i in sampling])
+    if not (index >= 0).any():
+        return None
+    return AllowedTokens.unpack(batch.masks, index, vocab)
 
 
 def _sampler_rows(state: SequenceState, count: int) -> List[SamplerRow]:

@@ -1,7 +1,11 @@
-"""The engine's sampler: penalties, then one greedy or random token per row, with logprobs.
+"""The engine's sampler: penalties, then allowed-token masks, then one greedy or random token per row, with logprobs.
 
-Logprobs (chosen token and top-N) are the log_softmax of the penalized logits, before
-temperature and truncation: vLLM's "processed" logprobs without the temperature.
+A row with an allowed-token mask (structured output) has every other token's logit set to -inf
+after the penalties and before anything else, so no choice, truncation or seed can pick one.
+Logprobs (chosen token and top-N) are the log_softmax of the penalized, masked logits, before
+temperature and truncation: vLLM's "processed" logprobs without the temperature, which for a
+masked row are those of the constrained distribution, as vLLM's logits processors give them. A
+top-N entry of probability 0 (a masked row allowing fewer than N tokens) is padding.
 Random rows divide by the temperature, then truncate in vLLM's order (top_k, top_p, min_p).
 Truncation keeps every token whose scaled logit reaches a threshold, so a token tied with the
 last one kept is kept too: top_k may keep more than k tokens, top_p more than the nucleus.
@@ -18,8 +22,9 @@ close.
 
 import math
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -30,6 +35,8 @@ _GROWTH = 8  # rows whose kept set outgrows the guess retry with this many times
 _FULL_SORT_ABOVE = 8  # a top-k wider than vocab / this costs about a full sort once candidates are ordered
 _BLOCK = 256  # the CDF is inverted over block sums first, then within one block
 _MASK64 = (1 << 64) - 1
+_WORD = np.dtype("<u4")
+_NEG_INF_BITS = np.uint32(0xFF800000)
 
 _PROCESS_GENERATOR = torch.Generator()
 _PROCESS_GENERATOR.seed()
@@ -47,6 +54,32 @@ class SamplerRow:
 
 
 @dataclass
+class AllowedTokens:
+    """The tokens the constrained rows may sample, as offsets to add to their logits: 0 allowed, -inf not.
+
+    An addition rather than a masked_fill: selecting per element mispredicts on an irregular mask; for 64 rows
+    of 32000 random bits masked_fill took 8.4 ms on CPU, building these offsets and adding them 1.1 ms.
+    """
+
+    rows: torch.Tensor  # int64 [c]: the constrained rows, ascending
+    offsets: torch.Tensor  # float32 [c, V]
+
+    @classmethod
+    def unpack(cls, words: np.ndarray, index: Sequence[int], vocab: int) -> "AllowedTokens":
+        """Row i samples under words[index[i]], or freely where index[i] is -1. words: packed masks, uint32
+        [M, W] as the STEP message holds them: bit t & 31 of word t >> 5 allows token id t, ids from 32 W on are
+        not allowed, and bits from `vocab` on are ignored."""
+        index = np.asarray(index)
+        rows = np.flatnonzero(index >= 0)
+        packed = np.ascontiguousarray(np.asarray(words, _WORD)[index[rows]])
+        # Little-endian words are little-endian bytes, so bit t of a row is bit t & 7 of its byte t >> 3.
+        bits = np.unpackbits(packed.view(np.uint8), axis=1, count=vocab, bitorder="little")
+        # 1 - 1 is 0.0; 0 - 1 wraps to all ones, and with the sign, exponent and no mantissa left, -inf.
+        offsets = np.subtract(bits, 1, dtype=np.uint32) & _NEG_INF_BITS
+        return cls(torch.from_numpy(rows), torch.from_numpy(offsets.view(np.float32)))
+
+
+@dataclass
 class SampleResult:
     """One token per row, with its logprob and the row's top-N."""
 
@@ -60,9 +93,13 @@ class Sampler:
     def __init__(self, generator: Optional[torch.Generator] = None):
         self._generator = _PROCESS_GENERATOR if generator is None else generator
 
-    def __call__(self, logits: torch.Tensor, rows: List[SamplerRow]) -> SampleResult:
-        """logits: [n, V], one row per SamplerRow; left unmodified."""
+    def __call__(self, logits: torch.Tensor, rows: List[SamplerRow],
+                 allowed: Optional[AllowedTokens] = None) -> SampleResult:
+        """logits: [n, V], one row per SamplerRow; left unmodified. allowed: None when no row is constrained;
+        each constrained row must allow some token."""
         x = _penalized(logits, rows)
+        if allowed is not None:
+            x = _masked(x, x is logits, allowed)
         lse = torch.logsumexp(x, dim=-1)
         tokens = self._choose(x, rows)
         logprobs = x.gather(1, tokens[:, None])[:, 0] - lse
@@ -120,6 +157,18 @@ def _penalized(logits: torch.Tensor, rows: List[SamplerRow]) -> torch.Tensor:
         frequency = torch.tensor([r.params.frequency_penalty for r in rows])[row]
         flat.index_put_((keys,), -frequency, accumulate=True)
     return x
+
+
+def _masked(x: torch.Tensor, shared: bool, allowed: AllowedTokens) -> torch.Tensor:
+    """x with the tokens its constrained rows may not sample at -inf; `shared`: x is the caller's tensor.
+
+    Finite logits plus 0 keep their value exactly.
+    """
+    if allowed.rows.numel() == x.shape[0]:  # every row, in order: a plain addition is faster still
+        return x + allowed.offsets if shared else x.add_(allowed.offsets)
+    if shared:
+        return x.index_add(0, allowed.rows, allowed.offsets)
+    return x.index_add_(0, allowed.rows, allowed.offsets)
 
 
 def _random_tokens(x: torch.Tensor, params: List[SamplingParams], uniforms: Optional[torch.Tensor] = None,
@@ -204,7 +253,10 @@ def _draw_from_candidates(x: torch.Tensor, width: int, temperature: torch.Tensor
     n_m = (z >= min_p.clamp(max=1.0).log()[:, None]).sum(dim=-1)  # prob >= min_p * max prob, the max at z = 0
     kept = n_k.minimum(n_p).minimum(n_m)
     # Tokens past the candidates score at most z[:, -1]; top_k's set must fit whole, as top_p's total is over it.
-    done = torch.where(top_k > 0, n_k < width, kept < width) | (width == x.shape[1])
+    # Masked-out tokens (-inf) sort last and weigh nothing, kept or not: once one is a candidate, all that can be
+    # drawn are.
+    done = (torch.where(top_k > 0, n_k < width, kept < width) | (z[:, -1] == -math.inf)
+            | (width == x.shape[1]))
     # top_p alone needs its missing mass in tokens no likelier than the last candidate.
     missing = (top_p * total - cdf[:, -1]).clamp(min=0.0) / z[:, -1].double().exp().clamp(min=1e-300)
     reach = torch.where((top_p < 1.0) & (top_k == 0) & (min_p == 0.0), width + missing, torch.zeros_like(missing))
@@ -266,7 +318,7 @@ def _top_logprobs(x: torch.Tensor, lse: torch.Tensor, counts: List[int]):
         return ids, logprobs
     asking = [i for i, c in enumerate(counts) if c > 0]
     values, top = _take(x, asking).topk(width, dim=-1)
-    pad = torch.arange(width) >= torch.tensor([counts[i] for i in asking])[:, None]
+    pad = (torch.arange(width) >= torch.tensor([counts[i] for i in asking])[:, None]) | (values == -math.inf)
     ids[asking] = top.masked_fill_(pad, -1)
     logprobs[asking] = (values - lse[asking, None]).masked_fill_(pad, float("-inf"))
     return ids, logprobs

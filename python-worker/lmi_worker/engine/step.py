@@ -62,6 +62,11 @@ class StepBatch:
     # int32 [S] or empty (none): speculative tokens the sequence may take after its last one this step; its
     # block table covers them. The step's output then has one row per token it gained, up to lookahead + 1.
     lookahead: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    # int32 [S] or empty (none): the row of `masks` a sampling sequence samples under (structured output);
+    # -1: unconstrained. Read only where `sample` is set; a constrained sequence never has lookahead.
+    mask_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    # uint32 [M, W]: row k allows token id t iff bit t & 31 of masks[k, t >> 5] is set; ids >= 32 W never.
+    masks: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
 
     def lookahead_of(self, i: int) -> int:
         return int(self.lookahead[i]) if len(self.lookahead) else 0
@@ -90,7 +95,7 @@ class StepOutput:
     step_id: int
     seq_ids: np.ndarray  # int64 [n]
     token_ids: np.ndarray  # int32 [n]
-    logprobs: np.ndarray  # float32 [n]: logprob of the chosen token (after penalties, before temperature)
+    logprobs: np.ndarray  # float32 [n]: logprob of the chosen token (after penalties and mask, before temperature)
     top_ids: np.ndarray  # int32 [n, N]: N = largest top_logprobs asked in this step; -1 pads
     top_logprobs: np.ndarray  # float32 [n, N]
     prompt_logprobs: List[PromptLogprobs]

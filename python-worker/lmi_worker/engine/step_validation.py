@@ -13,6 +13,7 @@ from .step import (ERR_BAD_STEP, ERR_BLOCK_TABLE_TOO_SHORT, ERR_POSITION_PAST_MA
 def validate_step(batch: StepBatch, states: Dict[int, SequenceState], capacity: Capacity) -> None:
     """Raises StepError naming the first problem found."""
     _check_layout(batch)
+    check_token_masks(batch, capacity.vocab_size)
     new = _check_new_sequences(batch)
     tokens, vocab = batch.tokens, capacity.vocab_size
     if len(tokens) and (tokens.min() < 0 or tokens.max() >= vocab):
@@ -66,6 +67,47 @@ def _check_layout(batch: StepBatch) -> None:
         raise StepError(ERR_BAD_STEP, f"lookahead must be empty or {s} counts >= 0")
     if len(np.unique(batch.seq_ids)) != s:
         raise StepError(ERR_BAD_STEP, "a sequence id appears twice in one step")
+
+
+def check_token_masks(batch: StepBatch, vocab: int) -> None:
+    """The structured-output masks: each index names a row or none, and a sampling sequence can sample."""
+    index, masks = batch.mask_index, batch.masks
+    if not len(index):
+        return
+    s = len(batch.seq_ids)
+    if len(index) != s:
+        raise StepError(ERR_BAD_STEP, f"mask_index has {len(index)} entries, expected {s}")
+    if masks.ndim != 2 or masks.dtype != np.uint32 or (masks.shape[0] and not masks.shape[1]):
+        raise StepError(ERR_BAD_STEP, f"masks must be uint32 [M, W] with W >= 1 when M > 0, not "
+                                      f"{masks.dtype} {list(masks.shape)}")
+    rows = masks.shape[0]
+    bad = np.flatnonzero((index < -1) | (index >= rows))
+    if len(bad):
+        i = int(bad[0])
+        raise StepError(ERR_BAD_STEP, f"sequence {int(batch.seq_ids[i])}: mask_index {int(index[i])} is outside "
+                                      f"[-1, {rows})")
+    if len(batch.lookahead):
+        bad = np.flatnonzero((index >= 0) & (batch.lookahead > 0))
+        if len(bad):
+            i = int(bad[0])
+            raise StepError(ERR_BAD_STEP, f"sequence {int(batch.seq_ids[i])}: mask_index {int(index[i])} with "
+                                          f"lookahead {int(batch.lookahead[i])}: constrained sequences do not "
+                                          f"speculate")
+    constrained = np.flatnonzero(batch.sample & (index >= 0))
+    empty = constrained[_allows_nothing(masks[index[constrained]], vocab)]
+    if len(empty):
+        i = int(empty[0])
+        raise StepError(ERR_BAD_STEP, f"sequence {int(batch.seq_ids[i])}: mask row {int(index[i])} allows no "
+                                      f"token id below the vocabulary size {vocab}")
+
+
+def _allows_nothing(words: np.ndarray, vocab: int) -> np.ndarray:
+    """bool per row of packed masks: no id below `vocab` is allowed (bits past it do not count)."""
+    full, rest = divmod(vocab, 32)
+    some = (words[:, :full] != 0).any(axis=1)
+    if rest and words.shape[1] > full:
+        some |= (words[:, full] & np.uint32((1 << rest) - 1)) != 0
+    return ~some
 
 
 def _check_new_sequences(batch: StepBatch) -> Dict[int, NewSequence]:

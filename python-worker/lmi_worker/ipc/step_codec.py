@@ -7,7 +7,7 @@ views of a message go into tensors without copies. docs/ipc-protocol.md is the s
 import functools
 import struct
 from dataclasses import dataclass
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -18,11 +18,13 @@ KIND_STEP = 1
 KIND_STEP_OUTPUT = 2
 KIND_STEP_ERROR = 3
 FLAG_LOOKAHEAD = 1  # STEP flags bit 0: a lookahead array [S] follows prefix_ids
+FLAG_TOKEN_MASKS = 2  # STEP flags bit 1: mask_index [S], mask_shape [2] (M, W) and masks [M * W] follow
 MAX_ERROR_MESSAGE = 16 << 10  # bytes of UTF-8: a message, not a log
 
 I64 = np.dtype("<i8")
 I32 = np.dtype("<i4")
 F32 = np.dtype("<f4")
+U32 = np.dtype("<u4")
 U8 = np.dtype("u1")
 
 # kind, flags, step_id, num_seqs, num_tokens, num_block_entries, num_new, num_finished, num_prefix_ids
@@ -68,12 +70,16 @@ def _layout(start: int, arrays) -> Tuple[Tuple[Tuple[str, np.dtype, int, int], .
 
 
 @functools.lru_cache(maxsize=1024)  # steps repeat their shapes: every decode step of a batch size looks alike
-def _step_layout(s: int, t: int, b: int, new: int, finished: int, prefix: int, lookahead: bool = False):
+def _step_layout(s: int, t: int, b: int, new: int, finished: int, prefix: int, lookahead: bool = False,
+                 mask_words: Optional[int] = None):
+    """mask_words: M * W, the words of the masks array; None when the step carries no token masks."""
     return _layout(_STEP_HEADER.size, (
         ("seq_ids", I64, s), ("start_pos", I32, s), ("token_offsets", I32, s + 1),
         ("block_offsets", I32, s + 1), ("sample", U8, s), ("tokens", I32, t), ("block_tables", I32, b),
         ("finished", I64, finished), ("new_sequences", NEW_SEQUENCE, new), ("prefix_ids", I32, prefix))
-        + ((("lookahead", I32, s),) if lookahead else ()))
+        + ((("lookahead", I32, s),) if lookahead else ())
+        + ((("mask_index", I32, s), ("mask_shape", I32, 2), ("masks", U32, mask_words))
+           if mask_words is not None else ()))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -104,10 +110,16 @@ def encode_step(batch: StepBatch) -> bytearray:
     prefixes = [np.asarray(seq.prefix_ids, I32).reshape(-1) for seq in new]
     num_prefix = sum(len(p) for p in prefixes)
     lookahead = len(batch.lookahead) > 0
-    layout, size = _step_layout(s, t, b, len(new), len(batch.finished), num_prefix, lookahead)
+    masked = len(batch.mask_index) > 0
+    masks = np.asarray(batch.masks, U32) if masked else np.zeros((0, 0), U32)
+    if masks.ndim != 2:
+        raise ValueError(f"masks has shape {masks.shape}, the layout needs [M, W]")
+    layout, size = _step_layout(s, t, b, len(new), len(batch.finished), num_prefix, lookahead,
+                                masks.size if masked else None)
     buf = bytearray(size)
-    _STEP_HEADER.pack_into(buf, 0, KIND_STEP, FLAG_LOOKAHEAD if lookahead else 0, batch.step_id, s, t, b, len(new),
-                           len(batch.finished), num_prefix)
+    flags = (FLAG_LOOKAHEAD if lookahead else 0) | (FLAG_TOKEN_MASKS if masked else 0)
+    _STEP_HEADER.pack_into(buf, 0, KIND_STEP, flags, batch.step_id, s, t, b, len(new), len(batch.finished),
+                           num_prefix)
     records = np.zeros(len(new), NEW_SEQUENCE)
     for i, (seq, prefix) in enumerate(zip(new, prefixes)):
         p = seq.params
@@ -118,7 +130,8 @@ def encode_step(batch: StepBatch) -> bytearray:
         "seq_ids": batch.seq_ids, "start_pos": batch.start_pos, "token_offsets": batch.token_offsets,
         "block_offsets": batch.block_offsets, "sample": batch.sample, "tokens": batch.tokens,
         "block_tables": batch.block_tables, "finished": batch.finished, "new_sequences": records,
-        "prefix_ids": np.concatenate(prefixes) if prefixes else np.zeros(0, I32), "lookahead": batch.lookahead})
+        "prefix_ids": np.concatenate(prefixes) if prefixes else np.zeros(0, I32), "lookahead": batch.lookahead,
+        "mask_index": batch.mask_index, "mask_shape": masks.shape, "masks": masks})
     return buf
 
 
@@ -134,10 +147,12 @@ def decode_step(buf) -> StepBatch:
     kind, flags, step_id, s, t, b, num_new, num_finished, num_prefix = _STEP_HEADER.unpack_from(buf)
     if kind != KIND_STEP:
         raise StepError(ERR_BAD_STEP, f"message kind {kind} is not STEP ({KIND_STEP})")
-    if flags & ~FLAG_LOOKAHEAD:
-        raise StepError(ERR_BAD_STEP, f"step {step_id}: flags {flags:#x} set reserved bits (only bit 0, "
-                                      f"lookahead, is defined)")
-    layout, size = _step_layout(s, t, b, num_new, num_finished, num_prefix, bool(flags & FLAG_LOOKAHEAD))
+    if flags & ~(FLAG_LOOKAHEAD | FLAG_TOKEN_MASKS):
+        raise StepError(ERR_BAD_STEP, f"step {step_id}: flags {flags:#x} set reserved bits (only bits 0, "
+                                      f"lookahead, and 1, token masks, are defined)")
+    counts = (s, t, b, num_new, num_finished, num_prefix, bool(flags & FLAG_LOOKAHEAD))
+    mask_shape = _mask_shape(buf, step_id, counts) if flags & FLAG_TOKEN_MASKS else None
+    layout, size = _step_layout(*counts, None if mask_shape is None else mask_shape[0] * mask_shape[1])
     if size != len(buf):
         raise StepError(ERR_BAD_STEP, f"step {step_id}: its header describes {size} bytes, the message has {len(buf)}")
     a = {name: np.frombuffer(buf, dtype, count, offset) for name, dtype, count, offset in layout}
@@ -147,7 +162,22 @@ def decode_step(buf) -> StepBatch:
                      token_offsets=a["token_offsets"], tokens=a["tokens"], block_offsets=a["block_offsets"],
                      block_tables=a["block_tables"], sample=a["sample"].view(np.bool_),
                      new_sequences=_new_sequences(step_id, a["new_sequences"], a["prefix_ids"]),
-                     finished=a["finished"], lookahead=a.get("lookahead", np.zeros(0, I32)))
+                     finished=a["finished"], lookahead=a.get("lookahead", np.zeros(0, I32)),
+                     mask_index=a.get("mask_index", np.zeros(0, I32)),
+                     masks=np.zeros((0, 0), U32) if mask_shape is None else a["masks"].reshape(mask_shape))
+
+
+def _mask_shape(buf, step_id: int, counts) -> Tuple[int, int]:
+    """(M, W) of a step with token masks, read from its mask_shape array; the arrays before it must fit."""
+    layout, size = _step_layout(*counts, 0)
+    if size > len(buf):
+        raise StepError(ERR_BAD_STEP, f"step {step_id}: its header describes at least {size} bytes, "
+                                      f"the message has {len(buf)}")
+    rows, words = struct.unpack_from("<ii", buf, layout[-2][3])
+    if rows < 0 or words < 0 or (rows and not words):
+        raise StepError(ERR_BAD_STEP, f"step {step_id}: mask_shape ({rows}, {words}) needs M >= 0 rows and "
+                                      f"W >= 1 words a row when M > 0")
+    return rows, words
 
 
 def _new_sequences(step_id: int, records: np.ndarray, prefix_ids: np.ndarray) -> List[NewSequence]:

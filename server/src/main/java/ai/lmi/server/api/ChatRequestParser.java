@@ -6,7 +6,9 @@ import ai.lmi.server.tokenizer.ChatMessage;
 import ai.lmi.server.tokenizer.ChatTemplateException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -42,10 +44,12 @@ public final class ChatRequestParser implements GenerationParser {
         String maxTokensField = maxCompletionTokens.isPresent() ? "max_completion_tokens" : "max_tokens";
         OptionalInt maxTokens = maxCompletionTokens.isPresent() ? maxCompletionTokens : olderMaxTokens;
         SamplingParams.Builder sampling = SamplingFields.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+        ChatTools tools = ChatTools.read(body);
+        StructuredOutputFields.readOpenAi(body, model, sampling, tools.grammar());
 
         String prompt;
         try {
-            prompt = model.tokenizer().chatTemplate().render(messages, true);
+            prompt = model.tokenizer().chatTemplate().render(messages, true, tools.definitions());
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest(e.getMessage());
         }
@@ -57,7 +61,7 @@ public final class ChatRequestParser implements GenerationParser {
         String id = OpenAiFields.newId("chatcmpl-");
         int adapterId = model.adapterOfModelField(body);
         ChatOutput output = new ChatOutput(id, OpenAiFields.nowEpochSeconds(), model.responseName(adapterId),
-                logprobs, includeUsage, model.tokenizer()::tokenText);
+                logprobs, includeUsage, model.tokenizer()::tokenText, tools);
         GenerationRequest request = new GenerationRequest(id, promptIds, params, adapterId);
         return stream
                 ? PreparedGeneration.streamed(request, new ChatStreamRenderer(output))
@@ -90,9 +94,43 @@ public final class ChatRequestParser implements GenerationParser {
             if (!role.isTextual() || role.textValue().isEmpty()) {
                 throw body.mustBe(field + ".role", "a non-empty string", role);
             }
-            parsed.add(new ChatMessage(role.textValue(), content(body, field, role.textValue(), message.get("content"))));
+            parsed.add(new ChatMessage(role.textValue(), content(body, field, role.textValue(), message.get("content")),
+                    toolFields(body, field, message)));
         }
         return parsed;
+    }
+
+    /**
+     * An assistant turn's {@code tool_calls} and a tool turn's {@code tool_call_id} and {@code name}, as the chat
+     * template gets them (transformers passes them through the same way).
+     */
+    private static Map<String, Object> toolFields(FieldReader body, String field, JsonNode message) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        JsonNode calls = message.get("tool_calls");
+        if (calls != null && !calls.isNull()) {
+            if (!calls.isArray()) {
+                throw body.mustBe(field + ".tool_calls", "a list of tool calls", calls);
+            }
+            for (int i = 0; i < calls.size(); i++) {
+                JsonNode call = calls.get(i);
+                JsonNode function = call.path("function");
+                if (!call.isObject() || !function.path("name").isTextual()) {
+                    throw body.mustBe(field + ".tool_calls[" + i + "]", "a call {\"id\", \"type\": \"function\", "
+                            + "\"function\": {\"name\", \"arguments\"}}", call);
+                }
+            }
+            fields.put("tool_calls", Json.MAPPER.convertValue(calls, List.class));
+        }
+        for (String text : List.of("tool_call_id", "name")) {
+            JsonNode value = message.get(text);
+            if (value != null && !value.isNull()) {
+                if (!value.isTextual()) {
+                    throw body.mustBe(field + "." + text, "a string", value);
+                }
+                fields.put(text, value.textValue());
+            }
+        }
+        return fields;
     }
 
     private static String content(FieldReader body, String field, String role, JsonNode content) {

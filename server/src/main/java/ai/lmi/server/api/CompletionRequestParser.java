@@ -38,6 +38,7 @@ public final class CompletionRequestParser implements GenerationParser {
         boolean tokensAsIds = body.bool("return_tokens_as_token_ids", false);
         OptionalInt maxTokens = body.integer("max_tokens", 1, Integer.MAX_VALUE);
         SamplingParams.Builder sampling = SamplingFields.read(body, DEFAULT_TEMPERATURE, model.tokenizer().vocabSize());
+        StructuredOutputFields.readOpenAi(body, model, sampling);
         CompletionPrompt prompt = CompletionPrompt.read(body, model.tokenizer());
 
         int maxNewTokens = TokenBudget.resolve("max_tokens", maxTokens, DEFAULT_MAX_TOKENS, "prompt",

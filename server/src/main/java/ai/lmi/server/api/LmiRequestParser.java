@@ -37,6 +37,7 @@ public final class LmiRequestParser implements GenerationParser {
         SamplingParams.Builder sampling = SamplingFields.read(parameters, doSample.orElse(false) ? 1.0 : 0.0,
                         model.tokenizer().vocabSize())
                 .addStop(parameters.stringOrStrings("stop_sequences"));
+        StructuredOutputFields.readLmi(parameters, model, sampling);
         if (!doSample.orElse(true)) {
             sampling.temperature(0);
         }

@@ -28,6 +28,11 @@ final class OpenAiFields {
         };
     }
 
+    /** A reply read as tool calls ends with "tool_calls", as OpenAI's do, unless max_tokens cut it. */
+    static String toolCallsFinishReason(FinishReason reason) {
+        return reason == FinishReason.LENGTH ? "length" : "tool_calls";
+    }
+
     static ObjectNode usage(int promptTokens, int completionTokens) {
         ObjectNode usage = Json.object();
         usage.put("prompt_tokens", promptTokens);

@@ -21,7 +21,12 @@ record OpenAiStreamChunks(OpenAiEnvelope envelope, String contentField, boolean 
 
     /** The chunk with the finish reason and {@code empty} content, the usage chunk when asked, then {@code [DONE]}. */
     String finish(JsonNode empty, GenerationResult result) {
-        String last = chunk(empty, null, OpenAiFields.finishReason(result.finishReason()));
+        return finish(empty, result, OpenAiFields.finishReason(result.finishReason()));
+    }
+
+    /** {@link #finish(JsonNode, GenerationResult)} with another finish reason than the result's. */
+    String finish(JsonNode empty, GenerationResult result, String finishReason) {
+        String last = chunk(empty, null, finishReason);
         if (includeUsage) {
             ObjectNode usage = envelope.header();
             usage.putArray("choices");

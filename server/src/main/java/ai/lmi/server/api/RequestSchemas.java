@@ -6,8 +6,8 @@ package ai.lmi.server.api;
  */
 final class RequestSchemas {
 
-    private static final String NO_TOOLS = "tool calling is not implemented";
-    private static final String NO_GUIDED = "guided decoding is not implemented";
+    private static final String DEPRECATED_FUNCTIONS = "OpenAI's deprecated functions API is not served; send tools"
+            + " and tool_choice";
     private static final String NO_BEAMS = "beam search is not implemented";
     private static final String NO_LOGIT_BIAS = "logit bias is not implemented";
 
@@ -15,19 +15,19 @@ final class RequestSchemas {
     static final SchemaFields COMPLETIONS = openAiNotServed(SchemaFields.of("a completions request",
             "model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "min_p", "repetition_penalty",
             "presence_penalty", "frequency_penalty", "seed", "stop", "stop_token_ids", "ignore_eos", "logprobs",
-            "echo", "stream", "stream_options", "n", "best_of", "user", "return_tokens_as_token_ids"))
+            "echo", "stream", "stream_options", "n", "best_of", "user", "return_tokens_as_token_ids", "response_format",
+            "guided_json", "guided_regex", "guided_choice"))
             .notServed("suffix", "text after the completion is not implemented", "\"\"");
 
     /** {@code POST /v1/chat/completions}, and {@code /invocations} with {@code messages}. */
     static final SchemaFields CHAT = openAiNotServed(SchemaFields.of("a chat completions request",
             "messages", "model", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p",
             "repetition_penalty", "presence_penalty", "frequency_penalty", "seed", "stop", "stop_token_ids",
-            "ignore_eos", "logprobs", "top_logprobs", "stream", "stream_options", "n", "best_of", "user"))
-            .notServed("tools", NO_TOOLS, "[]")
-            .notServed("tool_choice", NO_TOOLS, "\"none\"")
-            .notServed("parallel_tool_calls", NO_TOOLS + "; without tools it changes nothing", "true", "false")
-            .notServed("functions", NO_TOOLS, "[]")
-            .notServed("function_call", NO_TOOLS, "\"none\"")
+            "ignore_eos", "logprobs", "top_logprobs", "stream", "stream_options", "n", "best_of", "user",
+            "response_format", "guided_json", "guided_regex", "guided_choice", "tools", "tool_choice",
+            "parallel_tool_calls"))
+            .notServed("functions", DEPRECATED_FUNCTIONS, "[]")
+            .notServed("function_call", DEPRECATED_FUNCTIONS, "\"none\"")
             .notServed("modalities", "only text is generated", "[\"text\"]")
             .notServed("audio", "only text is generated")
             .notServed("prediction", "predicted outputs are not implemented")
@@ -45,11 +45,9 @@ final class RequestSchemas {
             .notServed("documents", "the chat template gets messages only");
 
     /** One of {@code messages}. */
-    static final SchemaFields CHAT_MESSAGE = SchemaFields.of("a message", "role", "content")
-            .notServed("tool_calls", NO_TOOLS, "[]")
-            .notServed("tool_call_id", NO_TOOLS)
-            .notServed("function_call", NO_TOOLS)
-            .notServed("name", "the chat template gets each message's role and content only")
+    static final SchemaFields CHAT_MESSAGE = SchemaFields.of("a message", "role", "content", "tool_calls",
+            "tool_call_id", "name")
+            .notServed("function_call", DEPRECATED_FUNCTIONS)
             .notServed("audio", "only text is served");
 
     /** One part of a message's {@code content} list. */
@@ -67,7 +65,7 @@ final class RequestSchemas {
     static final SchemaFields LMI_PARAMETERS = SchemaFields.of("parameters", "max_new_tokens", "do_sample",
             "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "presence_penalty", "frequency_penalty",
             "seed", "stop", "stop_sequences", "stop_token_ids", "ignore_eos", "details", "decoder_input_details",
-            "return_full_text", "top_n_tokens", "adapter_id")
+            "return_full_text", "top_n_tokens", "adapter_id", "grammar")
             .notServed("num_beams", NO_BEAMS, "1")
             .notServed("length_penalty", NO_BEAMS, "1")
             .notServed("early_stopping", NO_BEAMS, "false")
@@ -77,8 +75,7 @@ final class RequestSchemas {
             .notServed("typical_p", "typical sampling is not implemented", "1")
             .notServed("no_repeat_ngram_size", "n-gram blocking is not implemented", "0")
             .notServed("watermark", "watermarking is not implemented", "false")
-            .notServed("truncate", "a prompt over max_model_len is refused, not cut")
-            .notServed("grammar", NO_GUIDED);
+            .notServed("truncate", "a prompt over max_model_len is refused, not cut");
 
     /** {@code POST /v1/embeddings}. */
     static final SchemaFields OPENAI_EMBEDDINGS = SchemaFields.of("an embeddings request",
@@ -94,14 +91,11 @@ final class RequestSchemas {
     private static SchemaFields openAiNotServed(SchemaFields fields) {
         return fields
                 .notServed("logit_bias", NO_LOGIT_BIAS, "{}")
-                .notServed("response_format", "structured output is not implemented", "{\"type\": \"text\"}")
-                .notServed("guided_json", NO_GUIDED)
-                .notServed("guided_regex", NO_GUIDED)
-                .notServed("guided_choice", NO_GUIDED)
-                .notServed("guided_grammar", NO_GUIDED)
-                .notServed("guided_decoding_backend", NO_GUIDED)
-                .notServed("guided_whitespace_pattern", NO_GUIDED)
-                .notServed("structured_outputs", NO_GUIDED)
+                .notServed("guided_grammar", "context-free grammars are not implemented; guided_regex, guided_json"
+                        + " and guided_choice are")
+                .notServed("guided_decoding_backend", "there is one built-in backend; leave it to choose")
+                .notServed("guided_whitespace_pattern", "JSON is written with at most one space after ':' and ','")
+                .notServed("structured_outputs", "send guided_json, guided_regex, guided_choice or response_format")
                 .notServed("use_beam_search", NO_BEAMS, "false")
                 .notServed("length_penalty", NO_BEAMS, "1")
                 .notServed("min_tokens", "a minimum length is not implemented", "0")

@@ -6,21 +6,27 @@ import ai.lmi.server.adapter.AdapterService;
 import ai.lmi.server.adapter.UnknownAdapterException;
 import ai.lmi.server.core.NewSequence;
 import ai.lmi.server.generation.GenerationService;
+import ai.lmi.server.structured.GrammarCompiler;
 import ai.lmi.server.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
-/** What request parsing needs to know about the served model: its name, length, tokenizer and adapters. */
-public record ServedModel(String name, int maxModelLen, Tokenizer tokenizer, AdapterService adapters) {
+/**
+ * What request parsing needs to know about the served model: its name, length, tokenizer, adapters, and the
+ * compiler (with its cache) of structured-output grammars for its vocabulary.
+ */
+public record ServedModel(String name, int maxModelLen, Tokenizer tokenizer, AdapterService adapters,
+                          GrammarCompiler grammars) {
 
-    /** A model that serves no adapters. */
+    /** A model that serves no adapters, with a compiler of its own. */
     public ServedModel(String name, int maxModelLen, Tokenizer tokenizer) {
-        this(name, maxModelLen, tokenizer, AdapterService.DISABLED);
+        this(name, maxModelLen, tokenizer, AdapterService.DISABLED, new GrammarCompiler(tokenizer));
     }
 
-    public static ServedModel of(GenerationService service) {
+    /** The model {@code service} serves, compiling grammars with {@code grammars}, which outlives one request. */
+    public static ServedModel of(GenerationService service, GrammarCompiler grammars) {
         return new ServedModel(service.model().name(), service.model().maxModelLen(), service.tokenizer(),
-                service.adapters());
+                service.adapters(), grammars);
     }
 
     /** The id of the loaded adapter called {@code adapterName}; a 404 naming it (and the loaded ones) otherwise. */

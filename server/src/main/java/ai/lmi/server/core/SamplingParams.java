@@ -1,8 +1,10 @@
 package ai.lmi.server.core;
 
+import ai.lmi.server.structured.TokenAutomaton;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -24,6 +26,7 @@ import java.util.OptionalLong;
  * @param ignoreEos         keep generating past the model's end-of-sequence tokens
  * @param topLogprobs       N of the top-N logprobs returned with each sampled token (0: none)
  * @param promptLogprobs    return the logprob (and top-N) of every prompt token
+ * @param constraint        structured output: the automaton whose masks the sampled tokens must pass
  */
 public record SamplingParams(
         int maxNewTokens,
@@ -39,7 +42,8 @@ public record SamplingParams(
         List<Integer> stopTokenIds,
         boolean ignoreEos,
         int topLogprobs,
-        boolean promptLogprobs) {
+        boolean promptLogprobs,
+        Optional<TokenAutomaton> constraint) {
 
     public SamplingParams {
         require(maxNewTokens >= 1, "maxNewTokens", maxNewTokens, "must be >= 1");
@@ -53,6 +57,7 @@ public record SamplingParams(
         require(Double.isFinite(frequencyPenalty), "frequencyPenalty", frequencyPenalty, "must be finite");
         require(topLogprobs >= 0, "topLogprobs", topLogprobs, "must be >= 0");
         Objects.requireNonNull(seed, "seed");
+        Objects.requireNonNull(constraint, "constraint");
         stop = List.copyOf(stop);
         for (Integer id : stopTokenIds) {
             require(id != null && id >= 0, "stopTokenIds", stopTokenIds, "must be non-negative token ids");
@@ -102,6 +107,7 @@ public record SamplingParams(
         private boolean ignoreEos;
         private int topLogprobs;
         private boolean promptLogprobs;
+        private Optional<TokenAutomaton> constraint = Optional.empty();
 
         private Builder() {
         }
@@ -121,6 +127,7 @@ public record SamplingParams(
             ignoreEos = p.ignoreEos;
             topLogprobs = p.topLogprobs;
             promptLogprobs = p.promptLogprobs;
+            constraint = p.constraint;
         }
 
         public Builder maxNewTokens(int value) {
@@ -205,11 +212,16 @@ public record SamplingParams(
             return this;
         }
 
+        public Builder constraint(TokenAutomaton value) {
+            constraint = Optional.of(value);
+            return this;
+        }
+
         /** The params; IllegalArgumentException naming the first value out of range. */
         public SamplingParams build() {
             return new SamplingParams(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty,
                     presencePenalty, frequencyPenalty, seed, stop, stopTokenIds, ignoreEos, topLogprobs,
-                    promptLogprobs);
+                    promptLogprobs, constraint);
         }
     }
 }

@@ -7,6 +7,7 @@ import ai.lmi.server.generation.GenerationResult;
 import ai.lmi.server.generation.PromptToken;
 import ai.lmi.server.generation.TokenSink;
 import ai.lmi.server.generation.TopLogprob;
+import ai.lmi.server.structured.ConstraintState;
 import ai.lmi.server.tokenizer.IncrementalDetokenizer;
 import ai.lmi.server.tokenizer.StopSequenceMatcher;
 import ai.lmi.server.tokenizer.Tokenizer;
@@ -20,6 +21,8 @@ final class ActiveGeneration {
     private final Tokenizer tokenizer;
     private final IncrementalDetokenizer detokenizer;
     private final StopSequenceMatcher stops;
+    /** Structured output's place in its grammar; null for an unconstrained request. */
+    private final ConstraintState constraint;
     private final List<PromptToken> promptLogprobs = new ArrayList<>();
     final long submittedNanos;
     private long lastTokenNanos;
@@ -32,6 +35,7 @@ final class ActiveGeneration {
         this.tokenizer = tokenizer;
         this.detokenizer = IncrementalDetokenizer.afterPrompt(tokenizer, request.promptIds(), true);
         this.stops = new StopSequenceMatcher(request.params().stop());
+        this.constraint = request.params().constraint().map(ConstraintState::new).orElse(null);
         this.submittedNanos = submittedNanos;
     }
 
@@ -47,6 +51,11 @@ final class ActiveGeneration {
         return ++crashes;
     }
 
+    /** Where structured output stands, null for an unconstrained request. */
+    ConstraintState constraint() {
+        return constraint;
+    }
+
     boolean isFirstToken() {
         return generated == 0;
     }
@@ -59,6 +68,9 @@ final class ActiveGeneration {
      */
     FinishReason accept(int tokenId, float logprob, List<TopLogprob> top, FinishReason ending) {
         generated++;
+        if (constraint != null) {
+            constraint.advance(tokenId);
+        }
         // The end-of-sequence and stop tokens end the output; their own text is not part of it.
         boolean stopToken = ending == FinishReason.EOS_TOKEN || ending == FinishReason.STOP_SEQUENCE;
         String text = "";

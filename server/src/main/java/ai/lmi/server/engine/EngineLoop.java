@@ -23,6 +23,7 @@ import ai.lmi.server.scheduler.Scheduler;
 import ai.lmi.server.scheduler.SchedulerConfig;
 import ai.lmi.server.scheduler.StepPlan;
 import ai.lmi.server.scheduler.TokenEvent;
+import ai.lmi.server.structured.ConstraintState;
 import ai.lmi.server.tokenizer.Tokenizer;
 import ai.lmi.server.worker.AdapterRefusedException;
 import ai.lmi.server.worker.StepError;
@@ -383,7 +384,7 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             long sent = System.nanoTime();
             stepInFlight = plan;
             try {
-                output = worker.step(StepBatches.fromPlan(plan));
+                output = worker.step(StepBatches.fromPlan(plan, this::constraintOf));
             } catch (StepError e) {
                 stepInFlight = null;
                 // Our own plan was malformed: a bug, not the client's fault. Its requests end; the worker lives on.
@@ -407,6 +408,11 @@ public final class EngineLoop implements GenerationService, AutoCloseable {
             }
             metrics.recordSchedulerStats(scheduler.stats());
         }
+    }
+
+    private ConstraintState constraintOf(long requestId) {
+        ActiveGeneration generation = outputs.get(requestId);
+        return generation == null ? null : generation.constraint();
     }
 
     /** Applies queued commands; waits for one when {@code block}. False when told to stop. */

@@ -10,6 +10,7 @@ import ai.lmi.server.generation.GenerationHandle;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.generation.ServiceUnavailableException;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.structured.GrammarCompiler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.time.Duration;
@@ -26,17 +27,19 @@ final class GenerationEndpoint extends ModelEndpoint<GenerationService> {
 
     private final GenerationParser parser;
     private final long maxStreamBufferBytes;
+    private final GrammarCompiler grammars;
 
     GenerationEndpoint(GenerationService service, ServerMetrics metrics, GenerationParser parser, Duration timeout,
-            long maxStreamBufferBytes) {
+            long maxStreamBufferBytes, GrammarCompiler grammars) {
         super(service, metrics, timeout);
         this.parser = parser;
         this.maxStreamBufferBytes = maxStreamBufferBytes;
+        this.grammars = grammars;
     }
 
     @Override
     protected void submit(ChannelHandlerContext ctx, FullHttpRequest request, FieldReader body) {
-        ServedModel model = ServedModel.of(service);
+        ServedModel model = ServedModel.of(service, grammars);
         PreparedGeneration prepared = withHeaderAdapter(parser.parse(body, model), request, model);
         GenerationExchange exchange = prepared.streaming()
                 ? new StreamingExchange(ctx, metrics, timeout, prepared.streamRenderer(), maxStreamBufferBytes)

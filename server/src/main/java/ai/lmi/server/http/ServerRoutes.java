@@ -12,6 +12,7 @@ import ai.lmi.server.embedding.EmbeddingService;
 import ai.lmi.server.generation.GenerationService;
 import ai.lmi.server.metrics.MetricRegistry;
 import ai.lmi.server.metrics.ServerMetrics;
+import ai.lmi.server.structured.GrammarCompiler;
 import ai.lmi.server.model.ModelService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -35,17 +36,19 @@ final class ServerRoutes {
     /** @param maxStreamBufferBytes a stream with more than this waiting for its client to read is stopped */
     static RouteTable generation(GenerationService service, ServerMetrics metrics, Duration requestTimeout,
             long maxStreamBufferBytes) {
+        // One compiler for all routes: a grammar compiled for one API is cached for the others.
+        GrammarCompiler grammars = new GrammarCompiler(service.tokenizer());
         GenerationEndpoint invocations = new GenerationEndpoint(
-                service, metrics, new InvocationRequestParser(), requestTimeout, maxStreamBufferBytes);
+                service, metrics, new InvocationRequestParser(), requestTimeout, maxStreamBufferBytes, grammars);
         return common(service, service.adapters(), metrics)
                 .add(HttpMethod.POST, "/invocations", invocations)
                 .add(HttpMethod.POST, "/predictions/{model}", invocations)
                 .add(HttpMethod.POST, "/v1/completions",
                         new GenerationEndpoint(service, metrics, new CompletionRequestParser(), requestTimeout,
-                                maxStreamBufferBytes))
+                                maxStreamBufferBytes, grammars))
                 .add(HttpMethod.POST, "/v1/chat/completions",
                         new GenerationEndpoint(service, metrics, new ChatRequestParser(), requestTimeout,
-                                maxStreamBufferBytes))
+                                maxStreamBufferBytes, grammars))
                 .add(HttpMethod.POST, "/v1/embeddings",
                         new UnsupportedTaskEndpoint(service, "Embeddings", Task.TEXT_GENERATION, Task.TEXT_EMBEDDING));
     }

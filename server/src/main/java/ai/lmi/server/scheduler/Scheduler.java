@@ -22,7 +22,8 @@ import java.util.Set;
  *
  * <p>With speculation on ({@code speculativeLength} > 0), a decoding request may also get a lookahead: KV slots
  * for draft tokens the worker proposes and verifies in the same step, so that it gains up to lookahead + 1
- * tokens. Lookahead takes only blocks that are free and never crosses max_tokens or max_model_len.
+ * tokens. Lookahead takes only blocks that are free and never crosses max_tokens or max_model_len; a request
+ * with structured output never speculates.
  *
  * <p>When KV blocks run out, the most recently admitted running request is preempted: its blocks are freed and
  * it goes back to the front of the queue, to be recomputed (prompt and output so far) when blocks free up.
@@ -399,12 +400,13 @@ public final class Scheduler {
     /**
      * The drafts a decoding request may gain this step, their KV slots allocated: as many as speculative_length,
      * its max_tokens, max_model_len and the step's spare budget allow, fewer when free blocks are short. Lookahead
-     * never preempts anyone, and a prefill chunk never speculates.
+     * never preempts anyone, and neither a prefill chunk nor a constrained request speculates.
      */
     private int reserveLookahead(Request request, int numNewTokens, int spareBudget) {
         boolean decodes = numNewTokens == 1 && request.numOutputTokens() > 0
                 && request.numComputedTokens() + 1 == request.numTokens();
-        if (config.speculativeLength() == 0 || !decodes) {
+        // Each draft's mask would depend on the drafts before it, which only the worker knows.
+        if (config.speculativeLength() == 0 || !decodes || request.params().constraint().isPresent()) {
             return 0;
         }
         // The step gains up to lookahead + 1 tokens; each of them must fit max_tokens and max_model_len.

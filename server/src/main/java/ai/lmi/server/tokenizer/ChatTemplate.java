@@ -86,6 +86,14 @@ public final class ChatTemplate {
      *     messages (its {@code raise_exception} message) or fails; the client's request is at fault
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, List.of());
+    }
+
+    /**
+     * {@link #render(List, boolean)} with the request's {@code tools} (OpenAI's definitions, as maps) for a
+     * template that offers them to the model; none leaves {@code tools} undefined, as transformers does.
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, List<Object> tools) {
         if (template.isEmpty()) {
             throw new ChatTemplateException("model " + modelName
                     + " has no chat_template in tokenizer_config.json; chat requests need one");
@@ -93,6 +101,9 @@ public final class ChatTemplate {
         Map<String, Object> context = new HashMap<>(specialTokens);
         context.put("messages", messages.stream().map(ChatMessage::toTemplateValue).toList());
         context.put("add_generation_prompt", addGenerationPrompt);
+        if (!tools.isEmpty()) {
+            context.put("tools", tools);
+        }
         RenderResult result = jinjava.renderForResult(template.get(), context);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {

@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -167,6 +168,24 @@ public final class Tokenizer implements Closeable {
             }
         }
         return decode(new int[] {id}, false);
+    }
+
+    /**
+     * The bytes token {@code id} adds to a text it continues (its leading space included), or null for a special
+     * token, which adds no text: what structured output matches token by token. A byte-fallback token is its one
+     * byte, a byte-level token (GPT-2's alphabet) the bytes its characters stand for.
+     */
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= vocabulary.size() || vocabulary.isSpecial(id) || vocabulary.token(id) == null) {
+            return null;
+        }
+        if (vocabulary.isByteFallback(id)) {
+            return new byte[] {(byte) Integer.parseInt(vocabulary.token(id).substring(3, 5), 16)};
+        }
+        if (vocabulary.isByteLevel()) {
+            return ByteLevelAlphabet.bytes(vocabulary.token(id));
+        }
+        return tokenText(id).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Renders chat messages into a prompt with the model's chat template. */

@@ -21,11 +21,14 @@ final class Vocabulary {
     private final BitSet special;
     /** {@code <0xNN>} tokens that the decoder turns into raw bytes (only with a ByteFallback decoder). */
     private final BitSet byteFallback;
+    /** Whether a ByteLevel decoder maps each character of a token string to one byte (GPT-2's alphabet). */
+    private final boolean byteLevel;
 
-    private Vocabulary(String[] tokens, BitSet special, BitSet byteFallback) {
+    private Vocabulary(String[] tokens, BitSet special, BitSet byteFallback, boolean byteLevel) {
         this.tokens = tokens;
         this.special = special;
         this.byteFallback = byteFallback;
+        this.byteLevel = byteLevel;
     }
 
     static Vocabulary read(Path tokenizerJson) throws IOException {
@@ -66,22 +69,22 @@ final class Vocabulary {
             }
         }
         BitSet byteFallback = new BitSet(size);
-        if (hasByteFallbackDecoder(root.path("decoder"))) {
+        if (hasDecoder(root.path("decoder"), "ByteFallback")) {
             for (int id = 0; id < size; id++) {
                 if (tokens[id] != null && !special.get(id) && BYTE_TOKEN.matcher(tokens[id]).matches()) {
                     byteFallback.set(id);
                 }
             }
         }
-        return new Vocabulary(tokens, special, byteFallback);
+        return new Vocabulary(tokens, special, byteFallback, hasDecoder(root.path("decoder"), "ByteLevel"));
     }
 
-    private static boolean hasByteFallbackDecoder(JsonNode decoder) {
-        if ("ByteFallback".equals(decoder.path("type").asText())) {
+    private static boolean hasDecoder(JsonNode decoder, String type) {
+        if (type.equals(decoder.path("type").asText())) {
             return true;
         }
         for (JsonNode inner : decoder.path("decoders")) {
-            if (hasByteFallbackDecoder(inner)) {
+            if (hasDecoder(inner, type)) {
                 return true;
             }
         }
@@ -114,5 +117,9 @@ final class Vocabulary {
 
     boolean isByteFallback(int id) {
         return id >= 0 && byteFallback.get(id);
+    }
+
+    boolean isByteLevel() {
+        return byteLevel;
     }
 }

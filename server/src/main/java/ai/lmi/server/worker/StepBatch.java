@@ -23,10 +23,11 @@ import java.util.Objects;
  * @param finished     sequences the worker forgets, before the step runs
  * @param lookahead    [S] draft tokens each sampling sequence may gain after its last one (its block table
  *                     covers them), or [0] when no sequence speculates
+ * @param masks        the allowed tokens of constrained sequences; {@link TokenMasks#NONE} when none is
  */
 public record StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[] tokens, int[] blockOffsets,
                         int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished,
-                        int[] lookahead) {
+                        int[] lookahead, TokenMasks masks) {
 
     private static final StepBatch EMPTY = new StepBatch(new long[0], new int[0], new int[] {0}, new int[0],
             new int[] {0}, new int[0], new boolean[0], List.of(), new long[0]);
@@ -36,6 +37,14 @@ public record StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[]
                      int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished) {
         this(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample, newSequences, finished,
                 new int[0]);
+    }
+
+    /** A step in which no sequence is constrained. */
+    public StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[] tokens, int[] blockOffsets,
+                     int[] blockTables, boolean[] sample, List<NewSequence> newSequences, long[] finished,
+                     int[] lookahead) {
+        this(seqIds, startPos, tokenOffsets, tokens, blockOffsets, blockTables, sample, newSequences, finished,
+                lookahead, TokenMasks.NONE);
     }
 
     public StepBatch {
@@ -50,6 +59,9 @@ public record StepBatch(long[] seqIds, int[] startPos, int[] tokenOffsets, int[]
         Objects.requireNonNull(finished, "finished");
         if (lookahead.length != 0) {
             requireLength("lookahead", lookahead.length, s);
+        }
+        if (masks.present()) {
+            requireLength("masks.rowOf", masks.rowOf().length, s);
         }
     }
 

@@ -24,6 +24,8 @@ final class StepCodec {
     static final int ERROR_HEADER = 24;
     /** STEP flags bit 0: a lookahead array [S] follows prefix_ids. */
     static final int FLAG_LOOKAHEAD = 1;
+    /** STEP flags bit 1: mask_index i32[S], mask_shape i32[2] (M, W) and masks u32[M * W] follow. */
+    static final int FLAG_TOKEN_MASKS = 2;
     /** The seed field of a sequence that asked for none: the worker's process generator draws. */
     static final long NO_SEED = -1;
 
@@ -40,12 +42,13 @@ final class StepCodec {
         long size = STEP_HEADER + align8(8L * s) + align8(4L * s) + 2 * align8(4L * (s + 1)) + align8(s)
                 + align8(4L * batch.tokens().length) + align8(4L * batch.blockTables().length)
                 + 8L * batch.finished().length + (long) NEW_SEQUENCE_RECORD * batch.newSequences().size()
-                + align8(4L * prefixIds) + align8(4L * batch.lookahead().length);
+                + align8(4L * prefixIds) + align8(4L * batch.lookahead().length) + maskBytes(batch.masks());
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a step of " + size + " bytes cannot be encoded");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putInt(KIND_STEP).putInt(batch.speculates() ? FLAG_LOOKAHEAD : 0).putLong(stepId).putInt(s).putInt(batch.tokens().length)
+        int flags = (batch.speculates() ? FLAG_LOOKAHEAD : 0) | (batch.masks().present() ? FLAG_TOKEN_MASKS : 0);
+        buf.putInt(KIND_STEP).putInt(flags).putLong(stepId).putInt(s).putInt(batch.tokens().length)
                 .putInt(batch.blockTables().length).putInt(batch.newSequences().size())
                 .putInt(batch.finished().length).putInt(prefixIds);
         int at = putLongs(buf, STEP_HEADER, batch.seqIds());
@@ -69,8 +72,30 @@ final class StepCodec {
             buf.asIntBuffer().put(seq.prefixIds());
             at += 4 * seq.prefixIds().length;
         }
-        putInts(buf, (int) align8(at), batch.lookahead());
+        at = putInts(buf, (int) align8(at), batch.lookahead());
+        putMasks(buf, at, batch.masks());
         return buf.clear();
+    }
+
+    private static long maskBytes(TokenMasks masks) {
+        if (!masks.present()) {
+            return 0;
+        }
+        return align8(4L * masks.rowOf().length) + 8 + align8(4L * masks.words() * masks.rows().size());
+    }
+
+    private static void putMasks(ByteBuffer buf, int at, TokenMasks masks) {
+        if (!masks.present()) {
+            return;
+        }
+        at = putInts(buf, at, masks.rowOf());
+        buf.putInt(at, masks.rows().size()).putInt(at + 4, masks.words());
+        at += 8;
+        for (int[] row : masks.rows()) {
+            buf.position(at);
+            buf.asIntBuffer().put(row);
+            at += 4 * row.length;
+        }
     }
 
     private static void putNewSequence(ByteBuffer buf, int at, NewSequence seq) {

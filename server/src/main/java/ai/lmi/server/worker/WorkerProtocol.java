@@ -4,7 +4,7 @@ package ai.lmi.server.worker;
 final class WorkerProtocol {
 
     /** docs/ipc-protocol.md; any change to any byte layout bumps it, and there is no negotiation. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private WorkerProtocol() {
     }

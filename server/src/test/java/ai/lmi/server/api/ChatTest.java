@@ -24,7 +24,7 @@ class ChatTest {
 
     private static ChatOutput output(boolean logprobs, boolean includeUsage) {
         return new ChatOutput("chatcmpl-1", 1700000000L, "tiny-llama", logprobs, includeUsage,
-                id -> TinyLlama.tokenizer().tokenText(id));
+                id -> TinyLlama.tokenizer().tokenText(id), ChatTools.NONE);
     }
 
     @Test

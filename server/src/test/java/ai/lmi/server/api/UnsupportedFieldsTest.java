@@ -29,18 +29,19 @@ class UnsupportedFieldsTest {
                                 + "or send \"\""),
                 completions(COMPLETION + "\"logit_bias\": {\"50256\": -100}}",
                         "logit_bias is not supported yet (logit bias is not implemented); leave it out or send {}"),
-                completions(COMPLETION + "\"response_format\": {\"type\": \"json_object\"}}",
-                        "response_format is not supported yet (structured output is not implemented); leave it out "
-                                + "or send {\"type\":\"text\"}"),
-                completions(COMPLETION + "\"guided_json\": {\"type\": \"object\"}}",
-                        "guided_json is not supported yet (guided decoding is not implemented); leave it out"),
+                completions(COMPLETION + "\"guided_grammar\": \"root ::= x\"}",
+                        "guided_grammar is not supported yet (context-free grammars are not implemented; "
+                                + "guided_regex, guided_json and guided_choice are); leave it out"),
+                completions(COMPLETION + "\"response_format\": {\"type\": \"json_object\", \"schema\": {}}}",
+                        "response_format.schema is not a field of response_format; its fields are json_schema, type"),
                 completions(COMPLETION + "\"use_beam_search\": true}",
                         "use_beam_search is not supported yet (beam search is not implemented); leave it out or send "
                                 + "false"),
                 completions(COMPLETION + "\"tools\": []}", "tools is not a field of a completions request; its "
-                        + "fields are best_of, echo, frequency_penalty, ignore_eos, logprobs, max_tokens, min_p, "
-                        + "model, n, presence_penalty, prompt, repetition_penalty, return_tokens_as_token_ids, seed, "
-                        + "stop, stop_token_ids, stream, stream_options, temperature, top_k, top_p, user"),
+                        + "fields are best_of, echo, frequency_penalty, guided_choice, guided_json, guided_regex, "
+                        + "ignore_eos, logprobs, max_tokens, min_p, model, n, presence_penalty, prompt, "
+                        + "repetition_penalty, response_format, return_tokens_as_token_ids, seed, stop, "
+                        + "stop_token_ids, stream, stream_options, temperature, top_k, top_p, user"),
                 completions(COMPLETION + "\"temprature\": 0}", "temprature is not a field of a completions request"),
                 completions(COMPLETION + "\"\": 0}", "\"\" is not a field of a completions request"),
                 completions(COMPLETION + "\"" + "x".repeat(300) + "\": 0}",
@@ -50,31 +51,25 @@ class UnsupportedFieldsTest {
                         + "supported yet (usage comes in the last chunk only); leave it out or send false"),
                 completions(COMPLETION + "\"stream\": true, \"stream_options\": {\"usage\": true}}",
                         "stream_options.usage is not a field of stream_options; its fields are include_usage"),
-                chat(CHAT + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]}",
-                        "tools is not supported yet (tool calling is not implemented); leave it out or send []"),
-                chat(CHAT + "\"tool_choice\": \"auto\"}",
-                        "tool_choice is not supported yet (tool calling is not implemented); leave it out or send "
-                                + "\"none\""),
+                chat(CHAT + "\"tools\": [{\"type\": \"retrieval\"}]}",
+                        "tools[0].type must be \"function\" (the only tool type), got \"retrieval\""),
+                chat(CHAT + "\"tool_choice\": \"auto\"}", "tool_choice \"auto\" needs tools"),
                 chat(CHAT + "\"functions\": [{\"name\": \"f\"}]}", "functions is not supported yet"),
                 chat(CHAT + "\"function_call\": \"auto\"}", "function_call is not supported yet"),
                 chat(CHAT + "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {}}}",
-                        "response_format is not supported yet"),
-                chat(CHAT + "\"parallel_tool_calls\": \"yes\"}", "parallel_tool_calls is not supported yet (tool "
-                        + "calling is not implemented; without tools it changes nothing); leave it out or send true "
-                        + "or false"),
+                        "response_format.json_schema.schema is required"),
                 chat(CHAT + "\"modalities\": [\"text\", \"audio\"]}", "modalities is not supported yet"),
                 chat(CHAT + "\"store\": true}", "store is not supported yet (completions are not stored)"),
                 chat(CHAT + "\"suffix\": \"\"}", "suffix is not a field of a chat completions request"),
                 chat("{\"messages\": [{\"role\": \"assistant\", \"content\": null, "
                         + "\"tool_calls\": [{\"id\": \"1\"}]}]}",
-                        "messages[0].tool_calls is not supported yet (tool calling is not implemented); leave it out "
-                                + "or send []"),
-                chat("{\"messages\": [{\"role\": \"tool\", \"content\": \"42\", \"tool_call_id\": \"1\"}]}",
-                        "messages[0].tool_call_id is not supported yet"),
-                chat("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\", \"name\": \"ann\"}]}",
-                        "messages[0].name is not supported yet"),
+                        "messages[0].tool_calls[0] must be a call {\"id\", \"type\": \"function\", \"function\": "
+                                + "{\"name\", \"arguments\"}}"),
+                chat("{\"messages\": [{\"role\": \"tool\", \"content\": \"42\", \"tool_call_id\": 1}]}",
+                        "messages[0].tool_call_id must be a string, got 1"),
                 chat("{\"messages\": [{\"role\": \"user\", \"contents\": \"Hi\"}]}",
-                        "messages[0].contents is not a field of a message; its fields are content, role"),
+                        "messages[0].contents is not a field of a message; its fields are content, name, role, "
+                                + "tool_call_id, tool_calls"),
                 chat("{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"Hi\", "
                         + "\"cache_control\": {}}]}]}", "messages[0].content[0].cache_control is not a field of a "
                         + "content part; its fields are text, type"),
@@ -89,9 +84,9 @@ class UnsupportedFieldsTest {
                 lmi(LMI + "\"truncate\": 100}}", "parameters.truncate is not supported yet (a prompt over "
                         + "max_model_len is refused, not cut); leave it out"),
                 lmi(LMI + "\"max_tokens\": 5}}", "parameters.max_tokens is not a field of parameters; its fields "
-                        + "are adapter_id, decoder_input_details, details, do_sample, frequency_penalty, ignore_eos, "
-                        + "max_new_tokens, min_p, presence_penalty, repetition_penalty, return_full_text, seed, stop, "
-                        + "stop_sequences, stop_token_ids, temperature, top_k, top_n_tokens, top_p"),
+                        + "are adapter_id, decoder_input_details, details, do_sample, frequency_penalty, grammar, "
+                        + "ignore_eos, max_new_tokens, min_p, presence_penalty, repetition_penalty, return_full_text, "
+                        + "seed, stop, stop_sequences, stop_token_ids, temperature, top_k, top_n_tokens, top_p"),
                 embeddings("{\"input\": \"a\", \"encoding\": \"float\"}", "encoding is not a field of an embeddings "
                         + "request; its fields are dimensions, encoding_format, input, model, user"),
                 lmiEmbeddings("{\"inputs\": \"a\", \"parameters\": {\"normalize\": false}}", "parameters is not "
@@ -116,6 +111,10 @@ class UnsupportedFieldsTest {
                         null),
                 chat("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", "
                         + "\"content\": \"Hello\", \"tool_calls\": [], \"name\": null}]}", null),
+                chat("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\", \"name\": \"ann\"}, "
+                        + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"call_1\", "
+                        + "\"type\": \"function\", \"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]}, "
+                        + "{\"role\": \"tool\", \"content\": \"42\", \"tool_call_id\": \"call_1\"}]}", null),
                 lmi(LMI + "\"num_beams\": 1, \"n\": 1.0, \"typical_p\": 1, \"watermark\": false, "
                         + "\"max_new_tokens\": 2}}", null),
                 embeddings("{\"input\": \"a\", \"model\": \"ada\", \"user\": \"u\", \"encoding_format\": \"float\"}",

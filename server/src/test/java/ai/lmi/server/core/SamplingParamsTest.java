@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class SamplingParamsTest {
     void theDefaultsAreThePythonOnes() {
         SamplingParams p = SamplingParams.greedy(16);
         assertEquals(new SamplingParams(16, 0, 0, 1, 0, 1, 0, 0, OptionalLong.empty(), List.of(), List.of(), false,
-                0, false), p);
+                0, false, Optional.empty()), p);
         assertTrue(p.isGreedy());
     }
 

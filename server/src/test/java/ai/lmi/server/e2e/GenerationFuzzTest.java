@@ -1,11 +1,7 @@
 package ai.lmi.server.e2e;
 
 import ai.lmi.server.api.TinyLlama;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,31 +13,12 @@ class GenerationFuzzTest extends SharedServerTest {
 
     @Override
     TestServer start(Path work) {
-        return TestServer.start(withChatTemplate(work.resolve(TinyLlama.NAME)), "--option.kv_cache_bytes", "16m");
+        return TestServer.start(TestServer.tinyLlamaWithChatTemplate(work.resolve(TinyLlama.NAME)),
+                "--option.kv_cache_bytes", "16m");
     }
 
     @Test
     void everyAnswerIsWellFormedAndTheServerEndsIdle() throws InterruptedException {
         Fuzzer.fuzz(server, "generation", 1000);
-    }
-
-    /** tiny-llama's files linked into {@code dir}, its tokenizer_config.json copied with a chat template added. */
-    private static Path withChatTemplate(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            try (var files = Files.list(TestServer.tinyLlama())) {
-                for (Path file : files.toList()) {
-                    if (!file.getFileName().toString().equals("tokenizer_config.json")) {
-                        Files.createSymbolicLink(dir.resolve(file.getFileName()), file);
-                    }
-                }
-            }
-            String config = Files.readString(TestServer.tinyLlama().resolve("tokenizer_config.json"));
-            Files.writeString(dir.resolve("tokenizer_config.json"), config.replaceFirst("\\{",
-                    Matcher.quoteReplacement("{\n  \"chat_template\": \"" + TinyLlama.CHAT_TEMPLATE + "\",")));
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.lmi.server.LmiServer;
+import ai.lmi.server.api.TinyLlama;
 import ai.lmi.server.config.ServingConfigLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 
 /**
  * A real {@link LmiServer} on a free port, its management listener on another, with its real Python worker, and an
@@ -52,6 +55,26 @@ final class TestServer implements AutoCloseable {
 
     static Path tinyLlama() {
         return Path.of(System.getProperty("lmi.testdata"), "tiny-llama");
+    }
+
+    /** tiny-llama's files linked into {@code dir}, its tokenizer_config.json copied with a chat template added. */
+    static Path tinyLlamaWithChatTemplate(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (var files = Files.list(tinyLlama())) {
+                for (Path file : files.toList()) {
+                    if (!file.getFileName().toString().equals("tokenizer_config.json")) {
+                        Files.createSymbolicLink(dir.resolve(file.getFileName()), file);
+                    }
+                }
+            }
+            String config = Files.readString(tinyLlama().resolve("tokenizer_config.json"));
+            Files.writeString(dir.resolve("tokenizer_config.json"), config.replaceFirst("\\{",
+                    Matcher.quoteReplacement("{\n  \"chat_template\": \"" + TinyLlama.CHAT_TEMPLATE + "\",")));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Path pythonWorker() {

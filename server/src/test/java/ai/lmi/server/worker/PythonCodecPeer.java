@@ -33,6 +33,7 @@ final class PythonCodecPeer {
                     "token_offsets": ints(b.token_offsets), "tokens": ints(b.tokens),
                     "block_offsets": ints(b.block_offsets), "block_tables": ints(b.block_tables),
                     "sample": [bool(x) for x in b.sample], "finished": ints(b.finished),
+                    "mask_index": ints(b.mask_index), "masks": ints(b.masks), "lookahead": ints(b.lookahead),
                     "new_sequences": [{"seq_id": s.seq_id, "prompt_len": s.prompt_len, "prefix_ids": ints(s.prefix_ids),
                                        "params": dataclasses.asdict(s.params)} for s in b.new_sequences]})
 

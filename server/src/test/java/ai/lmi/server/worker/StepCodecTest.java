@@ -28,7 +28,8 @@ class StepCodecTest {
             "0300000000000000", "0000003f04000000", "0000403f00000000", "0000803f00000000",
             "0000000002000000", "0100000000000000");
 
-    private static final List<StepBatch> STEPS = List.of(StepBatch.empty(), docExample(), largeStep());
+    private static final List<StepBatch> STEPS = List.of(StepBatch.empty(), docExample(), largeStep(),
+            maskedStep());
     private static JsonNode python;
 
     @BeforeAll
@@ -67,6 +68,40 @@ class StepCodecTest {
             }
         }
         return TestSteps.build(seqs, fresh, 7, -8, Long.MAX_VALUE);
+    }
+
+    /**
+     * Three sequences, the first and third constrained by masks of 1001 ids (32 words, the last one partial);
+     * the second speculates, so both optional arrays are there.
+     */
+    private static StepBatch maskedStep() {
+        Random random = new Random(5);
+        int words = 32;
+        int[] first = random.ints(words).toArray();
+        int[] second = random.ints(words).toArray();
+        first[words - 1] = 0x80000001;
+        return new StepBatch(new long[] {1, 2, 3}, new int[] {0, 5, 9}, new int[] {0, 1, 2, 3},
+                new int[] {4, 5, 6}, new int[] {0, 1, 2, 3}, new int[] {0, 1, 2},
+                new boolean[] {true, true, true}, List.of(), new long[0], new int[] {0, 2, 0},
+                new TokenMasks(new int[] {1, -1, 0}, words, List.of(second, first)));
+    }
+
+    @Test
+    void pythonDecodesTheMaskArraysJavaEncodes() {
+        StepBatch sent = STEPS.get(3);
+        JsonNode got = python.get("steps").get(3);
+        assertArrayEquals(sent.masks().rowOf(), TestData.ints(got.get("mask_index")));
+        assertArrayEquals(sent.lookahead(), TestData.ints(got.get("lookahead")));
+        JsonNode masks = got.get("masks");
+        assertEquals(2 * sent.masks().words(), masks.size());
+        for (int row = 0; row < 2; row++) {
+            for (int w = 0; w < sent.masks().words(); w++) {
+                assertEquals(Integer.toUnsignedLong(sent.masks().rows().get(row)[w]),
+                        masks.get(row * sent.masks().words() + w).asLong());
+            }
+        }
+        assertEquals(StepCodec.FLAG_LOOKAHEAD | StepCodec.FLAG_TOKEN_MASKS,
+                StepCodec.encodeStep(1, sent).getInt(4));
     }
 
     @Test
