@@ -25,6 +25,10 @@ usage: ./lmi <command> [args]
                        (generated on first use); ARGS go to python3 -m lmi_worker.bench
   bench-model          generate the bench-llama model if missing and print its directory,
                        e.g. ./lmi serve --model "\$(./lmi bench-model)"
+  bench-grammar [--model DIR] [--walks N]
+                       what structured output costs the daemon per grammar on a model's
+                       vocabulary (tiny-llama's, Mistral's 32000 tokens, without --model):
+                       compile, first mask of a state, later steps (docs/benchmarks.md#structured-output)
   worker-node [ARGS]   a worker node of a multi-node tensor-parallel group: runs this node's ranks
                        for the server on the leader node (LMI_NNODES, LMI_NODE_RANK, LMI_LEADER_ADDR,
                        LMI_LEADER_PORT, TENSOR_PARALLEL_DEGREE; docs/scaling.md); ARGS go to
@@ -207,6 +211,18 @@ cmd_bench() {
     -cp "$ROOT/bench/target/lmi-bench.jar:$ROOT/bench/target/lib/*" ai.lmi.bench.BenchMain "$@"
 }
 
+cmd_bench_grammar() {
+  build_jars
+  worker_env
+  local args=("$@")
+  if [[ " $* " != *" --model "* ]]; then
+    # tiny-llama's tokenizer is Mistral-7B's: a real 32000-token BPE vocabulary.
+    args=(--model "$LMI_TESTDATA/tiny-llama" "${args[@]}")
+  fi
+  exec java -Dai.djl.offline=true -cp "$ROOT/server/target/lmi-server.jar:$ROOT/server/target/lib/*" \
+    ai.lmi.server.structured.GrammarBench "${args[@]}"
+}
+
 cmd_fetch_example() {
   if [ $# -ne 2 ] || [ "$1" != minilm ]; then
     log "usage: ./lmi fetch-example minilm DIR (the one example: minilm)"
@@ -344,6 +360,7 @@ case "$command" in
   bench) cmd_bench "$@" ;;
   bench-engine) cmd_bench_engine "$@" ;;
   bench-model) cmd_bench_model ;;
+  bench-grammar) cmd_bench_grammar "$@" ;;
   worker-node) cmd_worker_node "$@" ;;
   fetch-example) cmd_fetch_example "$@" ;;
   image) cmd_image "$@" ;;

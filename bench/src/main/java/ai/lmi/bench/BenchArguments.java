@@ -16,6 +16,7 @@ import java.util.Set;
  * @param url the server's base URL, without a trailing slash
  * @param apiKey {@code --api-key}, or {@link ApiKey#NONE}
  * @param modelName null to ask the server's {@code /v1/models}
+ * @param extraBody {@code --extra-body}, or {@link ExtraBody#NONE}
  * @param loads one run each, in order
  * @param goodput null without {@code --goodput}
  * @param plot null without {@code --plot}; likewise {@code label} and {@code resultFile}
@@ -27,6 +28,7 @@ public record BenchArguments(
         String modelName,
         double temperature,
         boolean ignoreEos,
+        ExtraBody extraBody,
         List<LoadPattern> loads,
         int numRequests,
         int warmup,
@@ -44,7 +46,7 @@ public record BenchArguments(
             "--temperature", "--concurrency", "--request-rate", "--max-concurrency", "--num-requests", "--warmup",
             "--prompt-tokens", "--prompt-source", "--tokenizer", "--vocab-size", "--bos-id", "--shared-prefix-tokens",
             FilePrompts.FLAG, "--seed", "--max-tokens", "--max-tokens-range", "--request-timeout", Goodput.FLAG,
-            "--plot", "--label", "--result-file");
+            "--plot", "--label", "--result-file", ExtraBody.FLAG);
     private static final Set<String> SWITCHES = Set.of("--ignore-eos", "--metrics", "--no-metrics");
 
     static final String DEFAULT_URL = "http://127.0.0.1:8080";
@@ -66,6 +68,7 @@ public record BenchArguments(
                 in.string("--model-name").orElse(null),
                 in.decimal("--temperature", 0, true).orElse(0.0),
                 in.has("--ignore-eos"),
+                extraBody(in, api),
                 loads(in),
                 in.integer("--num-requests", 1).orElse(DEFAULT_NUM_REQUESTS),
                 in.integer("--warmup", 0).orElse(0),
@@ -93,6 +96,16 @@ public record BenchArguments(
             throw new UsageException("--plot does not apply to --api embeddings: it draws output token throughput "
                     + "and TPOT");
         }
+    }
+
+    private static ExtraBody extraBody(ArgumentReader in, Api api) throws UsageException {
+        if (in.string(ExtraBody.FLAG).isEmpty()) {
+            return ExtraBody.NONE;
+        }
+        if (api != Api.COMPLETIONS) {
+            throw new UsageException(ExtraBody.FLAG + " applies to --api completions only, not " + api.flagValue());
+        }
+        return ExtraBody.parse(in.string(ExtraBody.FLAG).get());
     }
 
     private static Goodput goodput(ArgumentReader in, Api api) throws UsageException {

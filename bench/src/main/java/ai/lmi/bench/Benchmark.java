@@ -99,7 +99,7 @@ final class Benchmark implements AutoCloseable {
         if (args.api() == Api.EMBEDDINGS) {
             return new EmbeddingsApi(model);
         }
-        return new CompletionsApi(List.of(model.split(",")), args.temperature(), args.ignoreEos());
+        return new CompletionsApi(List.of(model.split(",")), args.temperature(), args.ignoreEos(), args.extraBody());
     }
 
     private PromptSource prompts() throws BenchException, UsageException {

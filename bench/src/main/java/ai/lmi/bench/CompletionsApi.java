@@ -21,12 +21,14 @@ final class CompletionsApi implements StreamingApi {
     private final AtomicInteger sent = new AtomicInteger();
     private final double temperature;
     private final boolean ignoreEos;
+    private final ExtraBody extraBody;
 
     /** @param models what requests name as their {@code model}, in turn (a base model and its LoRA adapters) */
-    CompletionsApi(List<String> models, double temperature, boolean ignoreEos) {
+    CompletionsApi(List<String> models, double temperature, boolean ignoreEos, ExtraBody extraBody) {
         this.models = List.copyOf(models);
         this.temperature = temperature;
         this.ignoreEos = ignoreEos;
+        this.extraBody = extraBody;
     }
 
     @Override
@@ -54,6 +56,7 @@ final class CompletionsApi implements StreamingApi {
         }
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
+        extraBody.addTo(body);
         return body.toString();
     }
 

@@ -71,6 +71,8 @@ final class HelpText {
                                          requests produce exactly their max tokens
               --temperature T            sampling temperature (default 0: greedy; invocations send
                                          "do_sample": false)
+              --extra-body JSON          fields added to every completions request, e.g.
+                                         '{"guided_regex": "[a-z ]+"}' (not the fields the flags above set)
 
             Measurement
               --goodput SPEC             service-level limits in ms, any of ttft:MS,tpot:MS,e2el:MS; a request

@@ -139,6 +139,12 @@ class BenchArgumentsTest {
         assertError("--ignore-eos takes no value", "--ignore-eos=true");
         assertError("--num-requests is given twice", "--num-requests", "1", "--num-requests", "2");
         assertError("unknown argument '--concurency'", "--concurency", "4");
+        assertError("--extra-body must be a JSON object such as", "--extra-body", "[1]");
+        assertError("--extra-body must be a JSON object such as", "--extra-body", "{\"top_k\":");
+        assertError("--extra-body may not set max_tokens, stream: the benchmark sets ignore_eos, max_tokens, model,",
+                "--extra-body", "{\"top_k\": 2, \"max_tokens\": 3, \"stream\": false}");
+        assertError("--extra-body applies to --api completions only, not invocations", "--api", "invocations",
+                "--extra-body", "{}");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ class StreamParsingTest {
 
     @Test
     void completionsCountTextChunksAndTakeTheUsageCount() {
-        CompletionsApi api = new CompletionsApi(List.of("m"), 0, true);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, true, ExtraBody.NONE);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         String[] lines = {
             "data: {\"choices\":[{\"index\":0,\"text\":\"Hel\",\"finish_reason\":null}],\"usage\":null}", "",
@@ -35,7 +36,7 @@ class StreamParsingTest {
 
     @Test
     void completionsInBandErrorFailsTheRequestWithItsMessage() {
-        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false, ExtraBody.NONE);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"a\"}]}", 5, recorder);
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"error\"}],"
@@ -47,7 +48,7 @@ class StreamParsingTest {
 
     @Test
     void completionsWithoutDoneAreTruncated() {
-        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false);
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false, ExtraBody.NONE);
         StreamRecorder recorder = new StreamRecorder(0, 3, api.endMarker());
         api.onLine("data: {\"choices\":[{\"index\":0,\"text\":\"a\"}]}", 5, recorder);
         assertEquals(new RequestError("truncated_stream", "the stream ended before data: [DONE]"),
@@ -88,14 +89,26 @@ class StreamParsingTest {
         BenchRequest request = new BenchRequest(PROMPT, 8);
         assertEquals("{\"model\":\"m\",\"prompt\":[1,5,6],\"max_tokens\":8,\"temperature\":0.0,\"ignore_eos\":true,"
                 + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
-                new CompletionsApi(List.of("m"), 0, true).requestBody(request));
+                new CompletionsApi(List.of("m"), 0, true, ExtraBody.NONE).requestBody(request));
         assertEquals("{\"inputs\":\"Hi\",\"parameters\":{\"max_new_tokens\":8,\"do_sample\":false},\"stream\":true}",
                 new InvocationsApi(0, false).requestBody(new BenchRequest(Prompt.text("Hi", 1), 8)));
     }
 
     @Test
+    void extraBodyFieldsJoinEveryCompletionsRequest() throws Exception {
+        ExtraBody extra = ExtraBody.parse("{\"guided_regex\": \"[a-z]+\", \"top_k\": 5}");
+        CompletionsApi api = new CompletionsApi(List.of("m"), 0, false, extra);
+        for (int i = 0; i < 2; i++) {
+            JsonNode body = Json.MAPPER.readTree(api.requestBody(new BenchRequest(PROMPT, 8)));
+            assertEquals("[a-z]+", body.path("guided_regex").asText());
+            assertEquals(5, body.path("top_k").asInt());
+            assertEquals(8, body.path("max_tokens").asInt());
+        }
+    }
+
+    @Test
     void requestsNameTheGivenModelsInTurn() throws Exception {
-        CompletionsApi api = new CompletionsApi(List.of("base", "a1", "a2"), 0, false);
+        CompletionsApi api = new CompletionsApi(List.of("base", "a1", "a2"), 0, false, ExtraBody.NONE);
         List<String> named = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             named.add(Json.MAPPER.readTree(api.requestBody(new BenchRequest(PROMPT, 8))).path("model").asText());
