@@ -1,6 +1,7 @@
-"""Speculative-decoding benchmark: n-gram drafts against none, on random and on repeating prompts.
+"""Speculative-decoding benchmark: n-gram or draft-model drafts against none, on random and on repeating prompts.
 
-    python3 -m lmi_worker.spec_bench --model DIR [--lookahead 0,2,4] [--batch 1,16] [--prompt 128] [--decode 64]
+    python3 -m lmi_worker.spec_bench --model DIR [--draft DIR] [--lookahead 0,2,4] [--batch 1,16] [--prompt 128]
+        [--decode 64]
 
 Each run prefills `batch` prompts and generates `decode` tokens each, greedy, through OfflineRunner with
 the given lookahead (0: no speculation). Random prompts draw every token at random; repeating prompts
@@ -59,6 +60,7 @@ def run(engine: LmiDistEngine, kind: str, batch: int, prompt: int, decode: int, 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lmi_worker.spec_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
+    parser.add_argument("--draft", help="a draft model directory (default: n-gram prompt lookup)")
     parser.add_argument("--lookahead", default="0,2,4", help="comma-separated lookaheads; 0 is no speculation")
     parser.add_argument("--batch", default="1,16")
     parser.add_argument("--prompt", type=int, default=128)
@@ -69,8 +71,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     engine = LmiDistEngine.load(EngineOptions(model_dir=args.model, kv_cache_bytes=args.kv_cache_bytes))
-    run(engine, "random", 1, 16, 4, 2, args.seed)  # warm-up
-    rows = [run(engine, kind, batch, args.prompt, args.decode, lookahead, args.seed)
+    # A loaded draft model runs every step, speculating or not: lookahead 0 is timed without one.
+    drafted = engine if not args.draft else LmiDistEngine.load(EngineOptions(
+        model_dir=args.model, kv_cache_bytes=args.kv_cache_bytes, speculative_draft_model=args.draft))
+    for warm in {id(engine): engine, id(drafted): drafted}.values():
+        run(warm, "random", 1, 16, 4, 2, args.seed)
+    rows = [run(drafted if lookahead else engine, kind, batch, args.prompt, args.decode, lookahead, args.seed)
             for kind in args.prompts.split(",") for batch in (int(b) for b in args.batch.split(","))
             for lookahead in (int(k) for k in args.lookahead.split(","))]
     log.info("%10s %6s %10s %8s %12s %11s", "prompts", "batch", "lookahead", "steps", "decode t/s", "acceptance")
@@ -81,7 +87,7 @@ def main(argv=None) -> int:
         log.info("%10s %6d %10d %8d %12.1f %10.1f%%%s", row["prompts"], row["batch"], row["lookahead"],
                  row["decode_steps"], row["decode_tokens_per_s"], 100 * row["acceptance"],
                  f"  x{row['speedup']:.2f}" if base else "")
-    sys.stdout.write(json.dumps({"model": args.model, "results": rows}) + "\n")
+    sys.stdout.write(json.dumps({"model": args.model, "draft": args.draft, "results": rows}) + "\n")
     return 0
 
 

@@ -152,6 +152,23 @@ def test_the_benchmark_reports_acceptance_on_a_model_that_repeats(tiny_llama_dir
     assert rows[2]["acceptance"] > 0.5 and rows[2]["decode_steps"] < 5 and rows[2]["speedup"] > 0
 
 
+def test_the_benchmark_with_a_one_layer_repeater_as_draft_keeps_its_drafts(tiny_llama_dir, tmp_path, capsys):
+    from lmi_worker import spec_bench
+    from make_repeater_model import write_repeater_model
+
+    repeater = write_repeater_model(tiny_llama_dir, tmp_path / "repeater")
+    draft = write_repeater_model(tiny_llama_dir, tmp_path / "draft", layers=1)
+    assert json.loads((draft / "config.json").read_text())["num_hidden_layers"] == 1
+    spec_bench.main(["--model", str(repeater), "--draft", str(draft), "--batch", "2", "--prompt", "12", "--decode",
+                     "6", "--lookahead", "0,2", "--prompts", "random", "--kv-cache-bytes", str(16 << 20)])
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    rows = {row["lookahead"]: row for row in result["results"]}
+    assert result["draft"] == str(draft)
+    # Its one layer adds nothing to the residual stream, as none of the repeater's do: it proposes what the
+    # repeater samples, so every draft is kept (the first step's too, unlike n-grams, which need history).
+    assert rows[0]["decode_steps"] == 5 and rows[2]["acceptance"] == 1.0 and rows[2]["decode_steps"] <= 2
+
+
 def _draft_engine(model_dir, draft_dir, block_size=16):
     return LmiDistEngine.load(EngineOptions(model_dir=str(model_dir), kv_cache_bytes=64 << 20, block_size=block_size,
                                             speculative_draft_model=None if draft_dir is None else str(draft_dir)))

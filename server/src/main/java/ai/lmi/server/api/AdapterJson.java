@@ -40,7 +40,7 @@ public final class AdapterJson {
         entry.put("owned_by", "lmi");
         entry.put("root", adapter.source().toString());
         entry.put("parent", base.name());
-        entry.put("max_model_len", base.maxModelLen());
+        ModelJson.putMaxModelLen(entry, base);
         return entry;
     }
 

@@ -29,8 +29,17 @@ public final class ModelJson {
         entry.put("owned_by", "lmi");
         entry.put("root", model.modelDir());
         entry.putNull("parent");
-        entry.put("max_model_len", model.maxModelLen());
+        putMaxModelLen(entry, model);
         return entry;
+    }
+
+    /** max_model_len, null while the worker is still loading (it is known once the KV cache is sized). */
+    static void putMaxModelLen(ObjectNode entry, ModelDescription model) {
+        if (model.maxModelLen() > 0) {
+            entry.put("max_model_len", model.maxModelLen());
+        } else {
+            entry.putNull("max_model_len");
+        }
     }
 
     /** {@code GET /models}: the management API's list, as DJL Serving shapes it. */

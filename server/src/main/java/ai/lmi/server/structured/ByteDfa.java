@@ -54,7 +54,9 @@ public final class ByteDfa {
         Automaton bytes;
         try {
             // Minimizing over code points first keeps the UTF-8 automaton, which is far larger, small to start with.
-            Automaton utf8 = new UTF32ToUTF8().convert(MinimizationOperations.minimize(codePoints, WORK_LIMIT));
+            Automaton utf8 = Operations.intersection(
+                    new UTF32ToUTF8().convert(MinimizationOperations.minimize(codePoints, WORK_LIMIT)),
+                    WellFormedUtf8.automaton());
             if (utf8.getNumStates() > RegexParser.MAX_STATES) {
                 throw RegexParser.tooComplex();
             }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official {@code openai} npm client against an in-process server that asks for an API key:
- * {@code tests/openai-client/check.mjs} against a generative model, {@code check-embeddings.mjs} against
- * all-MiniLM-L6-v2.
+ * {@code tests/openai-client/check.mjs} (completions, chat, streaming) and {@code check-structured.mjs}
+ * (response_format and tools) against a generative model, {@code check-embeddings.mjs} against all-MiniLM-L6-v2.
  */
 class OpenAiClientTest {
 
@@ -35,6 +35,12 @@ class OpenAiClientTest {
     void officialClientRunsCompletionsChatAndStreaming() throws Exception {
         Path pythonWorker = Path.of(requiredProperty("lmi.pythonWorker"));
         runCheck("check.mjs", generateDemoModel(pythonWorker), pythonWorker);
+    }
+
+    @Test
+    void officialClientRunsStructuredOutputAndTools() throws Exception {
+        Path pythonWorker = Path.of(requiredProperty("lmi.pythonWorker"));
+        runCheck("check-structured.mjs", generateDemoModel(pythonWorker), pythonWorker);
     }
 
     @Test

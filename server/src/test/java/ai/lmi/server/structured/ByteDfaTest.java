@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
@@ -165,6 +166,19 @@ class ByteDfaTest {
                 assertNotEquals(-1, state, () -> "walking " + escaped(s));
             }
             assertTrue(dfa.isAccept(state), () -> escaped(s));
+        }
+    }
+
+    @Test
+    void onlyWellFormedUtf8IsAccepted() {
+        ByteDfa anyCharacter = ByteDfa.compile(".");
+        for (String valid : List.of("7f", "c280", "dfbf", "e0a080", "ed9fbf", "ee8080", "efbfbf", "f0908080", "f48fbfbf")) {
+            assertTrue(anyCharacter.matches(HexFormat.of().parseHex(valid)), valid);
+        }
+        // Overlong forms, surrogates, code points above U+10FFFF, stray continuation and lead bytes.
+        for (String invalid : List.of("c080", "c1bf", "e09fbf", "eda080", "edbfbf", "f08fbfbf", "f4908080", "f5808080",
+                "80", "ff")) {
+            assertFalse(anyCharacter.matches(HexFormat.of().parseHex(invalid)), invalid);
         }
     }
 
