@@ -7,7 +7,7 @@ import java.util.Set;
 public enum RollingBatch implements ConfigValue {
     /** This project's PyTorch engine, scheduled step by step from Java. */
     LMI_DIST,
-    /** Picked from the installed libraries and the model's config.json. */
+    /** Resolved at load time to the backend that can run the model ({@link BackendSelection}). */
     AUTO;
 
     // Delegated backends from the design whose adapters are not part of this build yet.

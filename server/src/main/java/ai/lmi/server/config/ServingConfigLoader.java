@@ -96,6 +96,7 @@ public final class ServingConfigLoader {
         if (settings.get(ConfigKeys.TASK.name()).value() == null) {
             settings.put(ConfigKeys.TASK.name(), detectedTask(modelId));
         }
+        BackendSelection.resolveAuto(settings);
         requireGenerationForTensorParallelism(settings);
         requireConsistentSpeculation(settings);
         settings.put(ConfigKeys.ADAPTERS.name(), adapters(settings, modelId));

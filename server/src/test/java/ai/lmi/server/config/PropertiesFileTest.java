@@ -61,7 +61,9 @@ class PropertiesFileTest {
 
         ServingConfig config = ServingConfigLoader.load(List.of("--model", tempDir.toString()), Map.of());
 
-        assertEquals(RollingBatch.AUTO, config.rollingBatch());
+        assertEquals(RollingBatch.LMI_DIST, config.rollingBatch());
+        assertTrue(PrecedenceTest.source(config, "option.rolling_batch").startsWith("auto (from " + tempDir),
+                PrecedenceTest.source(config, "option.rolling_batch"));
         assertEquals(4096, config.maxModelLen().getAsInt());
         assertFalse(config.enablePrefixCaching());
         assertEquals(4L << 30, config.kvCacheBytes().getAsLong());

@@ -88,7 +88,9 @@ class ServingConfigLoaderTest {
         assertEquals(Optional.of(Path.of("/models/llama")), config.modelId());
         assertEquals(Task.TEXT_GENERATION, config.task());
         assertEquals("command line", PrecedenceTest.source(config, "option.task"));
-        assertEquals(RollingBatch.AUTO, config.rollingBatch());
+        assertEquals(RollingBatch.LMI_DIST, config.rollingBatch());
+        assertEquals("auto (from command line): lmi-dist, the only backend of this build; the vllm, trtllm, neuronx"
+                + " and transformers adapters are not built", PrecedenceTest.source(config, "option.rolling_batch"));
         assertEquals(Dtype.BFLOAT16, config.dtype());
         assertEquals(Device.CPU, config.device());
         assertEquals(2, config.tensorParallelDegree());
