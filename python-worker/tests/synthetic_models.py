@@ -36,3 +36,27 @@ def write_model(path: Path, architecture: str, seed: int = 99,
         weights.pop("lm_head.weight", None)
     save_safetensors(path / "model.safetensors", weights)
     return config, weights
+
+
+def write_phi3_model(path: Path, seed: int = 99, **overrides) -> Tuple[dict, Dict[str, torch.Tensor]]:
+    """A Phi3ForCausalLM checkpoint: BASE_CONFIG's shapes with each layer's q/k/v and gate/up rows fused into
+    qkv_proj and gate_up_proj, as Phi-3's checkpoints store them. Returns config.json's contents and the tensors."""
+    raw = dict(BASE_CONFIG, architectures=["Phi3ForCausalLM"], **overrides)
+    path.mkdir(parents=True)
+    (path / "config.json").write_text(json.dumps(raw))
+    gen = torch.Generator().manual_seed(seed)
+    hidden, inter = raw["hidden_size"], raw["intermediate_size"]
+    head_dim = hidden // raw["num_attention_heads"]
+    qkv_rows = (raw["num_attention_heads"] + 2 * raw["num_key_value_heads"]) * head_dim
+    shapes = {"model.embed_tokens.weight": (raw["vocab_size"], hidden), "model.norm.weight": (hidden,),
+              "lm_head.weight": (raw["vocab_size"], hidden)}
+    for i in range(raw["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        shapes.update({p + "input_layernorm.weight": (hidden,), p + "post_attention_layernorm.weight": (hidden,),
+                       p + "self_attn.qkv_proj.weight": (qkv_rows, hidden),
+                       p + "self_attn.o_proj.weight": (hidden, raw["num_attention_heads"] * head_dim),
+                       p + "mlp.gate_up_proj.weight": (2 * inter, hidden), p + "mlp.down_proj.weight": (hidden, inter)})
+    weights = {name: 1 + 0.1 * torch.randn(shape, generator=gen) if name.endswith("norm.weight")
+               else torch.randn(shape, generator=gen) * shape[-1] ** -0.5 for name, shape in shapes.items()}
+    save_safetensors(path / "model.safetensors", weights)
+    return raw, weights

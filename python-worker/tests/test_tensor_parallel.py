@@ -22,7 +22,7 @@ from lmi_worker.engine.step import SamplingParams, StepError
 from lmi_worker.engine.step_builder import ScheduledSequence, build_step
 from lmi_worker.engine.tp_layout import TpLayout
 from lmi_worker.ipc.client import WorkerClient, WorkerError
-from synthetic_models import BASE_CONFIG, write_model
+from synthetic_models import BASE_CONFIG, write_model, write_phi3_model
 
 PROBE = Path(__file__).with_name("tp_probe.py")
 LOGPROB_TOLERANCE = 1e-4
@@ -31,6 +31,7 @@ MODELS = {
     "mistral": ("MistralForCausalLM", {"sliding_window": 12}),
     "qwen2": ("Qwen2ForCausalLM", {}),
     "llama-one-kv-head-tied": ("LlamaForCausalLM", {"num_key_value_heads": 1, "tie_word_embeddings": True}),
+    "phi3": ("Phi3ForCausalLM", {"sliding_window": 12}),  # fused qkv_proj / gate_up_proj, split before slicing
 }
 
 
@@ -61,7 +62,11 @@ def model_dir(request, tiny_llama_dir, tmp_path_factory) -> Path:
         return tiny_llama_dir
     architecture, overrides = MODELS[request.param]
     path = tmp_path_factory.mktemp("tp") / request.param
-    write_model(path, architecture, seed=5, vocab_size=515, **overrides)
+    writer = write_phi3_model if architecture == "Phi3ForCausalLM" else write_model
+    if writer is write_phi3_model:
+        writer(path, seed=5, vocab_size=515, **overrides)
+    else:
+        writer(path, architecture, seed=5, vocab_size=515, **overrides)
     return path
 
 

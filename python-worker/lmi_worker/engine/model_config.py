@@ -9,7 +9,7 @@ from typing import Optional, Tuple, Union
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM")
+SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Phi3ForCausalLM")
 SUPPORTED_ROPE_TYPES = ("default", "linear", "llama3")
 _LLAMA3_KEYS = ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings")
 
@@ -146,11 +146,15 @@ def _check_supported_features(raw: dict, arch: str, source: str) -> None:
         raise ValueError(f"{source}: mlp_bias=true is not supported")
     if arch == "Qwen2ForCausalLM" and raw.get("use_sliding_window"):
         raise ValueError(f"{source}: use_sliding_window=true is not supported for {arch}")
+    # Phi-4-mini is a Phi3ForCausalLM that rotates only part of each head.
+    if raw.get("partial_rotary_factor", 1.0) != 1.0:
+        raise ValueError(f"{source}: partial_rotary_factor {raw['partial_rotary_factor']} is not supported; "
+                         f"supported: 1.0 (RoPE over the whole head)")
 
 
 def _sliding_window(raw: dict, arch: str) -> Optional[int]:
     # Qwen2 configs carry a sliding_window value even when use_sliding_window is false.
-    if arch != "MistralForCausalLM" or raw.get("sliding_window") is None:
+    if arch not in ("MistralForCausalLM", "Phi3ForCausalLM") or raw.get("sliding_window") is None:
         return None
     return int(raw["sliding_window"])
 

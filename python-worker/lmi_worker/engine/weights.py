@@ -8,6 +8,7 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 
+from . import phi3_checkpoint
 from .model_config import ModelConfig
 from .safetensors import load_safetensors
 from .tp_layout import TpLayout, shard_checkpoint
@@ -72,6 +73,11 @@ def load_weights(
     """
     model_dir = Path(model_dir)
     tensors, origin = _read_checkpoint(model_dir)
+    if config.architecture == phi3_checkpoint.ARCHITECTURE:
+        if prequantized:
+            raise ValueError(f"{model_dir}: pre-quantized {config.architecture} checkpoints (fused qkv_proj and "
+                             f"gate_up_proj) are not supported; quantize the float checkpoint with option.quantize")
+        phi3_checkpoint.split_fused_projections(tensors, origin, config, model_dir)
     embed = "model.embed_tokens.weight"
     if config.tie_word_embeddings and "lm_head.weight" not in tensors and embed in tensors:
         tensors["lm_head.weight"] = tensors[embed]
