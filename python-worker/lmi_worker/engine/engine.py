@@ -72,6 +72,9 @@ class LmiDistEngine:
             raise ValueError(f"option.block_size {options.block_size} must be a positive number of tokens")
         if options.max_loras < 0:
             raise ValueError(f"option.max_loras {options.max_loras} must be >= 0 (0 turns LoRA off)")
+        if options.max_loras and config.num_local_experts is not None:
+            raise ValueError(f"option.enable_lora: LoRA adapters of {config.architecture}'s experts are not "
+                             f"supported yet; set option.enable_lora false")
         quant = resolve_quantization(options.quantize, config, read_quantization_config(options.model_dir),
                                      FORMATS, on_the_fly_methods())
         layout = _tp_layout(config, options, quant.method, tp)
@@ -357,6 +360,9 @@ def _tp_layout(config: ModelConfig, options: EngineOptions, quantization: str,
     """The rank's slices; refuses what tensor parallelism does not split yet."""
     if tp is None:
         return None
+    if config.num_local_experts is not None:
+        raise ValueError(f"{TP_KEY} {tp.size}: the experts of {config.architecture} do not split across ranks "
+                         f"yet; serve this model with {TP_KEY} 1")
     if quantization != "none":
         raise ValueError(f"{TP_KEY} {tp.size}: quantized weights ({quantization}) do not split across ranks "
                          f"yet; serve this model with {TP_KEY} 1 or a float checkpoint")

@@ -1,4 +1,4 @@
-"""The Llama-family decoder (Llama, Mistral, Qwen2) over a flat ragged batch and a paged KV cache."""
+"""The Llama-family decoder (Llama, Mistral, Qwen2, Phi-3, Mixtral) over a flat ragged batch and a paged KV cache."""
 
 import functools
 import os
@@ -12,6 +12,7 @@ from .attention_metadata import AttentionMetadata
 from .decoder_elementwise import DecoderElementwise
 from .kv_cache import KvCache
 from .lora.lora_batch import LoraBatch
+from .mixture_of_experts import SparseMoe
 from .model_config import ModelConfig
 from .paged_attention import PagedAttention
 from .quant.formats import load_projection
@@ -27,15 +28,17 @@ LoraDelta = Callable[[str, torch.Tensor, torch.Tensor], None]
 
 @dataclass
 class DecoderLayer:
-    """One transformer block; q/k/v and gate/up are fused into one matmul each."""
+    """One transformer block; q/k/v and gate/up are fused into one matmul each. A Mixtral block has experts
+    (`moe`) in place of the MLP's projections."""
 
     input_norm: torch.Tensor
     qkv_proj: LinearWeight  # [(H + 2 * KVH) * D, hidden]
     qkv_bias: Optional[torch.Tensor]  # Qwen2 only
     o_proj: LinearWeight
     post_attention_norm: torch.Tensor
-    gate_up_proj: LinearWeight  # [2 * intermediate, hidden]
-    down_proj: LinearWeight
+    gate_up_proj: Optional[LinearWeight]  # [2 * intermediate, hidden]
+    down_proj: Optional[LinearWeight]
+    moe: Optional[SparseMoe] = None
 
 
 class LlamaModel:
@@ -59,16 +62,16 @@ class LlamaModel:
         self.kv_heads = layout.kv_heads if layout else config.num_key_value_heads
         self.embed_tokens = weights["model.embed_tokens.weight"].to(device)
         self.dtype = self.embed_tokens.dtype
+        # RoPE tables in float32 whatever the weights are, as Hugging Face computes them.
+        cos, sin = rope_cos_sin(rope_inv_freq(config), torch.arange(max_model_len))
+        self.elementwise = DecoderElementwise(config.rms_norm_eps, cos.to(device), sin.to(device), device,
+                                              self.dtype)
         self.layers: List[DecoderLayer] = [self._layer(weights, i) for i in range(config.num_hidden_layers)]
         self.norm = weights["model.norm.weight"].to(device)
         self.lm_head = DenseWeight(weights["lm_head.weight"].to(device))
         use_cpu_kernel = device.type == "cpu" and self.dtype == torch.float32
         self.attention = PagedAttention(self.head_dim ** -0.5, config.sliding_window, use_cpu_kernel,
                                         threads=len(os.sched_getaffinity(0)))
-        # RoPE tables in float32 whatever the weights are, as Hugging Face computes them.
-        cos, sin = rope_cos_sin(rope_inv_freq(config), torch.arange(max_model_len))
-        self.elementwise = DecoderElementwise(config.rms_norm_eps, cos.to(device), sin.to(device), device,
-                                              self.dtype)
 
     def _layer(self, weights: Dict[str, torch.Tensor], i: int) -> DecoderLayer:
         p = f"model.layers.{i}."
@@ -83,14 +86,21 @@ class LlamaModel:
         qkv_bias = None
         if self.config.attention_bias:
             qkv_bias = torch.cat([w("self_attn.q_proj.bias"), w("self_attn.k_proj.bias"), w("self_attn.v_proj.bias")])
+        moe = None
+        if self.config.num_local_experts is not None:
+            experts = [f"block_sparse_moe.experts.{e}." for e in range(self.config.num_local_experts)]
+            moe = SparseMoe(w("block_sparse_moe.gate.weight"), [proj(e + "w1", e + "w3") for e in experts],
+                            [proj(e + "w2") for e in experts], self.config.num_experts_per_tok,
+                            self.elementwise.silu_mul)
         return DecoderLayer(
             input_norm=w("input_layernorm.weight"),
             qkv_proj=proj("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"),
             qkv_bias=qkv_bias,
             o_proj=proj("self_attn.o_proj"),
             post_attention_norm=w("post_attention_layernorm.weight"),
-            gate_up_proj=proj("mlp.gate_proj", "mlp.up_proj"),
-            down_proj=proj("mlp.down_proj"),
+            gate_up_proj=None if moe else proj("mlp.gate_proj", "mlp.up_proj"),
+            down_proj=None if moe else proj("mlp.down_proj"),
+            moe=moe,
         )
 
     @property
@@ -100,7 +110,9 @@ class LlamaModel:
         total += self.lm_head.nbytes if self.lm_head.weight is not self.embed_tokens else 0
         for layer in self.layers:
             total += sum(t.numel() * t.element_size() for t in (layer.input_norm, layer.post_attention_norm))
-            total += sum(w.nbytes for w in (layer.qkv_proj, layer.o_proj, layer.gate_up_proj, layer.down_proj))
+            total += sum(w.nbytes for w in (layer.qkv_proj, layer.o_proj, layer.gate_up_proj, layer.down_proj)
+                         if w is not None)
+            total += layer.moe.nbytes if layer.moe is not None else 0
             if layer.qkv_bias is not None:
                 total += layer.qkv_bias.numel() * layer.qkv_bias.element_size()
         return total
@@ -154,6 +166,8 @@ class LlamaModel:
         return self._summed(_projected(out, layer.o_proj, "o", delta))
 
     def _mlp(self, layer: DecoderLayer, x: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
+        if layer.moe is not None:
+            return layer.moe(x)
         gate_up = _projected(x, layer.gate_up_proj, "gate_up", delta)
         return self._summed(_projected(self.elementwise.silu_mul(gate_up), layer.down_proj, "down", delta))
 

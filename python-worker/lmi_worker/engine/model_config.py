@@ -9,7 +9,8 @@ from typing import Optional, Tuple, Union
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Phi3ForCausalLM")
+SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Phi3ForCausalLM",
+                           "MixtralForCausalLM")
 SUPPORTED_ROPE_TYPES = ("default", "linear", "llama3")
 _LLAMA3_KEYS = ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings")
 
@@ -51,6 +52,8 @@ class ModelConfig:
     bos_token_id: Optional[int]
     eos_token_ids: Tuple[int, ...]
     torch_dtype: Optional[str]  # the checkpoint's dtype name, e.g. "bfloat16"
+    num_local_experts: Optional[int] = None  # Mixtral: experts per layer, replacing the MLP; None: a dense MLP
+    num_experts_per_tok: Optional[int] = None  # Mixtral: the experts each token is routed to
 
     @classmethod
     def from_dir(cls, model_dir: Union[str, os.PathLike]) -> "ModelConfig":
@@ -119,6 +122,7 @@ class ModelConfig:
             eos_token_ids=_merge_ids(raw.get("eos_token_id"), generation.get("eos_token_id")),
             # transformers 4.56 renamed torch_dtype to dtype.
             torch_dtype=raw.get("torch_dtype") or raw.get("dtype"),
+            **_experts(raw, arch, source),
         )
         log.debug("model config from %s: %s", source, config)
         return config
@@ -152,9 +156,19 @@ def _check_supported_features(raw: dict, arch: str, source: str) -> None:
                          f"supported: 1.0 (RoPE over the whole head)")
 
 
+def _experts(raw: dict, arch: str, source: str) -> dict:
+    if arch != "MixtralForCausalLM":
+        return {}
+    experts, per_token = raw.get("num_local_experts"), raw.get("num_experts_per_tok")
+    if not isinstance(experts, int) or not isinstance(per_token, int) or not 1 <= per_token <= experts:
+        raise ValueError(f"{source}: {arch} needs num_local_experts and num_experts_per_tok with "
+                         f"1 <= num_experts_per_tok <= num_local_experts (got {experts!r} and {per_token!r})")
+    return {"num_local_experts": experts, "num_experts_per_tok": per_token}
+
+
 def _sliding_window(raw: dict, arch: str) -> Optional[int]:
     # Qwen2 configs carry a sliding_window value even when use_sliding_window is false.
-    if arch not in ("MistralForCausalLM", "Phi3ForCausalLM") or raw.get("sliding_window") is None:
+    if arch not in ("MistralForCausalLM", "Phi3ForCausalLM", "MixtralForCausalLM") or raw.get("sliding_window") is None:
         return None
     return int(raw["sliding_window"])
 

@@ -158,13 +158,23 @@ def _check_weight_map(index_path: Path, weight_map: Dict[str, str], origin: Dict
             raise ValueError(f"{index_path}: tensor {name!r} is mapped to {shard!r} but is {found}")
 
 
-PROJECTIONS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-               "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+ATTENTION_PROJECTIONS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj")
+PROJECTIONS = ATTENTION_PROJECTIONS + ("mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+# Mixtral: w1 is each expert's gate, w3 its up and w2 its down projection.
+EXPERT_PROJECTIONS = ("w1", "w2", "w3")
+
+
+def layer_projections(config: ModelConfig) -> List[str]:
+    """One layer's quantizable projections under its prefix, e.g. self_attn.q_proj (the router stays float)."""
+    if config.num_local_experts is None:
+        return list(PROJECTIONS)
+    return list(ATTENTION_PROJECTIONS) + [f"block_sparse_moe.experts.{e}.{w}"
+                                          for e in range(config.num_local_experts) for w in EXPERT_PROJECTIONS]
 
 
 def projection_prefixes(config: ModelConfig) -> List[str]:
     """The checkpoint prefix of every quantizable projection, e.g. model.layers.0.self_attn.q_proj."""
-    return [f"model.layers.{i}.{name}" for i in range(config.num_hidden_layers) for name in PROJECTIONS]
+    return [f"model.layers.{i}.{name}" for i in range(config.num_hidden_layers) for name in layer_projections(config)]
 
 
 def expected_shapes(config: ModelConfig) -> Dict[str, Tuple[int, ...]]:
@@ -186,10 +196,19 @@ def expected_shapes(config: ModelConfig) -> Dict[str, Tuple[int, ...]]:
             p + "self_attn.k_proj.weight": (kv_dim, hidden),
             p + "self_attn.v_proj.weight": (kv_dim, hidden),
             p + "self_attn.o_proj.weight": (hidden, q_dim),
-            p + "mlp.gate_proj.weight": (inter, hidden),
-            p + "mlp.up_proj.weight": (inter, hidden),
-            p + "mlp.down_proj.weight": (hidden, inter),
         })
+        if config.num_local_experts is None:
+            shapes.update({
+                p + "mlp.gate_proj.weight": (inter, hidden),
+                p + "mlp.up_proj.weight": (inter, hidden),
+                p + "mlp.down_proj.weight": (hidden, inter),
+            })
+        else:
+            shapes[p + "block_sparse_moe.gate.weight"] = (config.num_local_experts, hidden)
+            for e in range(config.num_local_experts):
+                q = f"{p}block_sparse_moe.experts.{e}."
+                shapes.update({q + "w1.weight": (inter, hidden), q + "w3.weight": (inter, hidden),
+                               q + "w2.weight": (hidden, inter)})
         if config.attention_bias:
             shapes.update({
                 p + "self_attn.q_proj.bias": (q_dim,),
