@@ -15,8 +15,7 @@ def forward_logits(engine: LmiDistEngine, seqs: List[ScheduledSequence]) -> List
     batch = build_step(0, seqs)
     meta = AttentionMetadata.build(batch.start_pos, batch.token_offsets, batch.block_offsets, batch.block_tables,
                                    engine.capacity.block_size, engine.capacity.num_blocks,
-                                   engine.model.kv_heads, engine.model.config.sliding_window,
-                                   engine.model.dtype, engine.model.device)
+                                   engine.model.kv_heads, engine.model.dtype, engine.model.device)
     device = engine.model.device
     rows = torch.arange(len(batch.tokens), device=device)
     ids = torch.from_numpy(batch.tokens.astype(np.int64)).to(device)

@@ -4,12 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from forward_probe import forward_logits
-from lmi_worker.engine.engine import LmiDistEngine
-from lmi_worker.engine.offline_runner import OfflineRunner
+from architecture_probe import chunked_logits, engine_greedy, random_prompts, reference_greedy, small_engine
 from lmi_worker.engine.options import EngineOptions
-from lmi_worker.engine.step import SamplingParams
-from lmi_worker.engine.step_builder import ScheduledSequence
 from reference_mixtral import mixtral_reference_logits
 from synthetic_models import BASE_CONFIG, write_model
 
@@ -22,25 +18,15 @@ def _model(path, **overrides):
     return dict(BASE_CONFIG, architectures=["MixtralForCausalLM"], **EXPERTS, **overrides), weights
 
 
-def _engine(path, **options):
-    return LmiDistEngine.load(EngineOptions(model_dir=str(path), kv_cache_bytes=8 << 20, block_size=8, **options))
-
-
-def _logits(engine, ids, chunk):
-    table = np.random.default_rng(0).permutation(engine.capacity.num_blocks)[:-(-len(ids) // 8)].tolist()
-    return torch.cat([forward_logits(engine, [ScheduledSequence(0, ids[start:start + chunk], start, table)])[0]
-                      for start in range(0, len(ids), chunk)])
-
-
 @pytest.mark.parametrize("overrides", [{}, {"sliding_window": 12}])
 def test_engine_matches_the_papers_float64_forward(tmp_path, overrides):
     raw, weights = _model(tmp_path / "mixtral", **overrides)
     ids = [1] + np.random.default_rng(5).integers(3, 512, 39).tolist()
     want = mixtral_reference_logits(raw, weights, ids).float()
-    engine = _engine(tmp_path / "mixtral")
+    engine = small_engine(tmp_path / "mixtral")
     # One chunk of 40 batches many tokens per expert; chunks of 1 route a single token.
     for chunk in (40, 5, 1):
-        assert torch.allclose(want, _logits(engine, ids, chunk), atol=TOLERANCE, rtol=0), f"chunks of {chunk}"
+        assert torch.allclose(want, chunked_logits(engine, ids, chunk), atol=TOLERANCE, rtol=0), f"chunks of {chunk}"
 
 
 def test_routing_uses_more_than_one_pair_of_experts(tmp_path):
@@ -54,27 +40,19 @@ def test_routing_uses_more_than_one_pair_of_experts(tmp_path):
 
 def test_batched_sequences_each_get_their_own_experts(tmp_path):
     raw, weights = _model(tmp_path / "mixtral")
-    prompts = [[1] + np.random.default_rng(s).integers(3, 512, 7 + s).tolist() for s in range(4)]
-    runner = OfflineRunner(_engine(tmp_path / "mixtral"))
-    for i, prompt in enumerate(prompts):
-        runner.add(i, prompt, 8, SamplingParams())
-    while any(not g.done for g in runner.generations.values()):
-        runner.step()
-    for i, prompt in enumerate(prompts):
-        ids = list(prompt)
-        for _ in range(8):
-            ids.append(int(mixtral_reference_logits(raw, weights, ids)[-1].argmax()))
-        assert runner.generations[i].output == ids[len(prompt):], f"sequence {i}"
+    prompts = random_prompts(4, 8)
+    assert engine_greedy(small_engine(tmp_path / "mixtral"), prompts, 8) == \
+        reference_greedy(lambda ids: mixtral_reference_logits(raw, weights, ids), prompts, 8)
 
 
 def test_int8_quantizes_every_expert(tmp_path):
     raw, weights = _model(tmp_path / "mixtral")
-    engine = _engine(tmp_path / "mixtral", quantize="int8")
-    float_engine = _engine(tmp_path / "mixtral")
+    engine = small_engine(tmp_path / "mixtral", quantize="int8")
+    float_engine = small_engine(tmp_path / "mixtral")
     assert engine.model.weight_bytes < 0.6 * float_engine.model.weight_bytes
     ids = [1] + np.random.default_rng(6).integers(3, 512, 15).tolist()
     want = mixtral_reference_logits(raw, weights, ids).float()
-    assert (_logits(engine, ids, 16) - want).abs().max() < 0.1 * want.abs().max()
+    assert (chunked_logits(engine, ids, 16) - want).abs().max() < 0.1 * want.abs().max()
 
 
 def test_missing_expert_count_is_refused_naming_the_keys(tmp_path):
@@ -87,7 +65,7 @@ def test_missing_expert_count_is_refused_naming_the_keys(tmp_path):
 def test_lora_is_refused_naming_the_option(tmp_path):
     _model(tmp_path / "mixtral")
     with pytest.raises(ValueError, match="option.enable_lora: LoRA adapters of MixtralForCausalLM's experts"):
-        _engine(tmp_path / "mixtral", max_loras=2)
+        small_engine(tmp_path / "mixtral", max_loras=2)
 
 
 def test_tensor_parallelism_is_refused_naming_the_option(tmp_path):

@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from forward_probe import forward_logits
-from lmi_worker.engine.engine import LmiDistEngine
-from lmi_worker.engine.offline_runner import OfflineRunner
-from lmi_worker.engine.options import EngineOptions
-from lmi_worker.engine.step import SamplingParams
-from lmi_worker.engine.step_builder import ScheduledSequence
+from architecture_probe import chunked_logits, engine_greedy, random_prompts, reference_greedy, small_engine
 from lmi_worker.engine.safetensors import save_safetensors
 from reference_phi3 import phi3_reference_logits
 from synthetic_models import write_phi3_model
@@ -19,46 +14,29 @@ from synthetic_models import write_phi3_model
 TOLERANCE = 1e-4
 
 
-def _engine(path, **options):
-    return LmiDistEngine.load(EngineOptions(model_dir=str(path), kv_cache_bytes=8 << 20, block_size=8, **options))
-
-
-def _logits(engine, ids, chunk):
-    table = np.random.default_rng(0).permutation(engine.capacity.num_blocks)[:-(-len(ids) // 8)].tolist()
-    rows = [forward_logits(engine, [ScheduledSequence(0, ids[start:start + chunk], start, table)])[0]
-            for start in range(0, len(ids), chunk)]
-    return torch.cat(rows)
-
-
 @pytest.mark.parametrize("overrides", [{"sliding_window": 12}, {"sliding_window": None, "rope_theta": 500.0}])
 def test_engine_matches_the_float64_reference(tmp_path, overrides):
     raw, weights = write_phi3_model(tmp_path / "phi3", **overrides)
     ids = [1] + np.random.default_rng(2).integers(3, 512, 47).tolist()
     want = phi3_reference_logits(raw, weights, ids).float()
-    engine = _engine(tmp_path / "phi3")
+    engine = small_engine(tmp_path / "phi3")
     # Chunks of 5 put the window's edge inside earlier chunks; chunks of 1 take the decode path.
     for chunk in (5, 1):
-        assert torch.allclose(want, _logits(engine, ids, chunk), atol=TOLERANCE, rtol=0), f"chunks of {chunk}"
+        assert torch.allclose(want, chunked_logits(engine, ids, chunk), atol=TOLERANCE, rtol=0), f"chunks of {chunk}"
 
 
 def test_greedy_generation_follows_the_reference(tmp_path):
     raw, weights = write_phi3_model(tmp_path / "phi3", sliding_window=12)
-    prompt = [1] + np.random.default_rng(3).integers(3, 512, 9).tolist()
-    runner = OfflineRunner(_engine(tmp_path / "phi3"))
-    runner.add(0, prompt, 16, SamplingParams())
-    while not runner.generations[0].done:
-        runner.step()
-    ids = list(prompt)
-    for _ in range(16):
-        ids.append(int(phi3_reference_logits(raw, weights, ids)[-1].argmax()))
-    assert runner.generations[0].output == ids[len(prompt):]
+    prompts = random_prompts(3, 10)
+    assert engine_greedy(small_engine(tmp_path / "phi3"), prompts, 16) == \
+        reference_greedy(lambda ids: phi3_reference_logits(raw, weights, ids), prompts, 16)
 
 
 def test_int8_quantizes_the_split_projections(tmp_path):
     raw, weights = write_phi3_model(tmp_path / "phi3")
     ids = [1] + np.random.default_rng(4).integers(3, 512, 15).tolist()
     want = phi3_reference_logits(raw, weights, ids).float()
-    got = _logits(_engine(tmp_path / "phi3", quantize="int8"), ids, 16)
+    got = chunked_logits(small_engine(tmp_path / "phi3", quantize="int8"), ids, 16)
     # Per-channel int8 weights: close to the float model, not equal.
     assert (got - want).abs().max() < 0.1 * want.abs().max()
 
@@ -70,18 +48,18 @@ def test_a_fused_tensor_of_the_wrong_shape_is_named(tmp_path):
     save_safetensors(tmp_path / "phi3" / "model.safetensors", weights)
     with pytest.raises(ValueError, match=f"tensor '{name}' has shape \\[191, 64\\], Phi3ForCausalLM with this "
                                          "config.json needs \\[192, 64\\] \\(96 \\+ 96 rows\\)"):
-        _engine(tmp_path / "phi3")
+        small_engine(tmp_path / "phi3")
 
 
 def test_partial_rotary_embeddings_are_refused_naming_the_key(tmp_path):
     write_phi3_model(tmp_path / "phi3", partial_rotary_factor=0.75)
     with pytest.raises(ValueError, match="partial_rotary_factor 0.75 is not supported"):
-        _engine(tmp_path / "phi3")
+        small_engine(tmp_path / "phi3")
 
 
 def test_longrope_scaling_is_refused_naming_the_type(tmp_path):
     write_phi3_model(tmp_path / "phi3", rope_scaling={"type": "longrope", "short_factor": [1.0] * 8,
                                                       "long_factor": [2.0] * 8})
     with pytest.raises(ValueError, match="rope_scaling type 'longrope' is not supported"):
-        _engine(tmp_path / "phi3")
+        small_engine(tmp_path / "phi3")
     assert json.loads((tmp_path / "phi3" / "config.json").read_text())["architectures"] == ["Phi3ForCausalLM"]

@@ -32,6 +32,9 @@ MODELS = {
     "qwen2": ("Qwen2ForCausalLM", {}),
     "llama-one-kv-head-tied": ("LlamaForCausalLM", {"num_key_value_heads": 1, "tie_word_embeddings": True}),
     "phi3": ("Phi3ForCausalLM", {"sliding_window": 12}),  # fused qkv_proj / gate_up_proj, split before slicing
+    "gemma2": ("Gemma2ForCausalLM", {"hidden_activation": "gelu_pytorch_tanh", "hidden_act": "gelu_pytorch_tanh",
+                                     "sliding_window": 12, "query_pre_attn_scalar": 24,
+                                     "attn_logit_softcapping": 2.0, "final_logit_softcapping": 3.0}),
 }
 
 

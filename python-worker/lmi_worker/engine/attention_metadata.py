@@ -1,7 +1,7 @@
 """Per-step index tensors that every layer's attention shares: built once, used num_layers times."""
 
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -25,7 +25,24 @@ class DecodeGroup:
     block_tables: torch.Tensor  # int32 [B, max_blocks], padded with block 0
     context_lens: torch.Tensor  # int32 [B], including this step's token
     block_rows: torch.Tensor  # int64 [KVH * B * max_blocks]: for the gathering (non-kernel) path
-    mask: torch.Tensor  # [B, max_blocks * BS]: 0 where attended, -inf elsewhere
+    lengths: np.ndarray  # int64 [B]: context_lens on the host
+    context: int  # max_blocks * BS: the gathered keys per sequence
+    mask_dtype: torch.dtype
+    device: torch.device
+    _masks: Dict[Optional[int], torch.Tensor] = field(default_factory=dict)
+
+    def mask(self, sliding_window: Optional[int]) -> torch.Tensor:
+        """[B, context]: 0 where attended, -inf elsewhere; made once per window a step's layers use (Gemma 2
+        alternates a windowed and a global layer)."""
+        if sliding_window not in self._masks:
+            pos = np.arange(self.context)[None, :]
+            attended = pos < self.lengths[:, None]
+            if sliding_window is not None:
+                attended &= pos >= self.lengths[:, None] - sliding_window
+            mask = torch.zeros(attended.shape, dtype=self.mask_dtype).masked_fill_(torch.from_numpy(~attended),
+                                                                                  float("-inf"))
+            self._masks[sliding_window] = mask.to(self.device)
+        return self._masks[sliding_window]
 
 
 @dataclass
@@ -40,7 +57,7 @@ class AttentionMetadata:
     @classmethod
     def build(cls, start_pos: np.ndarray, token_offsets: np.ndarray, block_offsets: np.ndarray,
               block_tables: np.ndarray, block_size: int, num_blocks: int, kv_heads: int,
-              sliding_window: Optional[int], mask_dtype: torch.dtype, device: torch.device) -> "AttentionMetadata":
+              mask_dtype: torch.dtype, device: torch.device) -> "AttentionMetadata":
         counts = np.diff(token_offsets)
         total = int(token_offsets[-1])
         seq_of_row = np.repeat(np.arange(len(counts)), counts)
@@ -54,7 +71,7 @@ class AttentionMetadata:
         decode = None
         if len(decode_seqs):
             decode = _decode_group(decode_seqs, start_pos, token_offsets, block_offsets, block_tables, block_size,
-                                   num_blocks, kv_heads, sliding_window, mask_dtype, device)
+                                   num_blocks, kv_heads, mask_dtype, device)
         prefills = []
         block_heads = np.arange(kv_heads, dtype=np.int64)[:, None] * num_blocks
         for i in np.nonzero(counts > 1)[0]:
@@ -67,7 +84,7 @@ class AttentionMetadata:
 
 
 def _decode_group(seqs, start_pos, token_offsets, block_offsets, block_tables, block_size, num_blocks, kv_heads,
-                  sliding_window, mask_dtype, device) -> DecodeGroup:
+                  mask_dtype, device) -> DecodeGroup:
     lengths = start_pos[seqs].astype(np.int64) + 1
     used = -(-lengths // block_size)
     max_blocks = int(used.max())
@@ -77,12 +94,8 @@ def _decode_group(seqs, start_pos, token_offsets, block_offsets, block_tables, b
     source = np.where(valid, block_offsets[seqs][:, None] + col, 0)
     table = np.where(valid, block_tables[source], 0).astype(np.int32)
     block_rows = (np.arange(kv_heads, dtype=np.int64)[:, None, None] * num_blocks + table[None]).reshape(-1)
-    pos = np.arange(max_blocks * block_size)[None, :]
-    attended = pos < lengths[:, None]
-    if sliding_window is not None:
-        attended &= pos >= lengths[:, None] - sliding_window
-    mask = torch.zeros(attended.shape, dtype=mask_dtype).masked_fill_(torch.from_numpy(~attended), float("-inf"))
     return DecodeGroup(rows=torch.from_numpy(token_offsets[seqs].astype(np.int64)).to(device),
                        block_tables=torch.from_numpy(table).to(device),
                        context_lens=torch.from_numpy(lengths.astype(np.int32)).to(device),
-                       block_rows=torch.from_numpy(block_rows).to(device), mask=mask.to(device))
+                       block_rows=torch.from_numpy(block_rows).to(device), lengths=lengths,
+                       context=max_blocks * block_size, mask_dtype=mask_dtype, device=device)

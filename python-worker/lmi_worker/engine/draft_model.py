@@ -63,8 +63,7 @@ class DraftModel:
         if not len(tokens):
             return []
         meta = AttentionMetadata.build(start_pos, token_offsets, block_offsets, block_tables, self.block_size,
-                                       self.cache.num_blocks, model.kv_heads, model.config.sliding_window,
-                                       model.dtype, model.device)
+                                       self.cache.num_blocks, model.kv_heads, model.dtype, model.device)
         with torch.inference_mode():
             logits = model.forward(torch.from_numpy(tokens.astype(np.int64)).to(model.device), meta, self.cache,
                                    torch.as_tensor(np.asarray(logit_rows, np.int64), device=model.device))

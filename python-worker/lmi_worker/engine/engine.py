@@ -12,6 +12,7 @@ from .attention_metadata import AttentionMetadata
 from .capacity import Capacity
 from .draft_model import KEY as DRAFT_KEY, DraftModel
 from .kv_cache import KvCache, default_cpu_kv_bytes
+from .gemma2 import Gemma2Model
 from .llama import LlamaModel
 from .lora.adapter import LoraAdapter
 from .lora.lora_batch import LoraBatch
@@ -80,7 +81,8 @@ class LmiDistEngine:
         layout = _tp_layout(config, options, quant.method, tp)
         report("weights", 0.0)
         weights = load_weights(options.model_dir, config, dtype, quant.prequantized, layout)
-        model = LlamaModel(config, weights, max_model_len, device, quant, tp, layout)
+        model_class = Gemma2Model if config.gemma2 is not None else LlamaModel
+        model = model_class(config, weights, max_model_len, device, quant, tp, layout)
         del weights
         report("weights", 1.0)
         # Allocated before the KV cache, which takes what device memory is left.
@@ -155,8 +157,7 @@ class LmiDistEngine:
         logit_rows, sample_at, prompt_spans = self._plan_logits(batch, states, drafts)
         meta = AttentionMetadata.build(batch.start_pos, batch.token_offsets, batch.block_offsets,
                                        batch.block_tables, self.capacity.block_size, self.capacity.num_blocks,
-                                       self.model.kv_heads, self.model.config.sliding_window, self.model.dtype,
-                                       self.model.device)
+                                       self.model.kv_heads, self.model.dtype, self.model.device)
         input_ids = torch.from_numpy(batch.tokens.astype(np.int64)).to(self.model.device)
         lora = None if seq_slots is None else LoraBatch.build(self.lora, seq_slots, batch.token_offsets,
                                                                self.model.device)

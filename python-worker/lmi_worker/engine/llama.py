@@ -151,7 +151,8 @@ class LlamaModel:
         return self.tp.all_reduce(h)
 
     def _attention(self, layer: DecoderLayer, x: torch.Tensor, meta: AttentionMetadata, k_cache: torch.Tensor,
-                   v_cache: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:
+                   v_cache: torch.Tensor, delta: Optional[LoraDelta],
+                   attention: Optional[PagedAttention] = None) -> torch.Tensor:
         # x: [T, hidden] → q: [T, H, D], k/v: [T, KVH, D]
         tokens = x.shape[0]
         qkv = _projected(x, layer.qkv_proj, "qkv", delta, layer.qkv_bias)
@@ -162,7 +163,7 @@ class LlamaModel:
         q = qkv[:, :q_size].view(tokens, self.num_heads, self.head_dim)
         k = qkv[:, q_size:q_size + kv_size].view(tokens, self.kv_heads, self.head_dim)
         v = qkv[:, q_size + kv_size:].view(tokens, self.kv_heads, self.head_dim)
-        out = self.attention(q, k, v, k_cache, v_cache, meta)
+        out = (attention or self.attention)(q, k, v, k_cache, v_cache, meta)
         return self._summed(_projected(out, layer.o_proj, "o", delta))
 
     def _mlp(self, layer: DecoderLayer, x: torch.Tensor, delta: Optional[LoraDelta]) -> torch.Tensor:

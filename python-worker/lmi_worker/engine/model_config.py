@@ -10,7 +10,7 @@ from typing import Optional, Tuple, Union
 log = logging.getLogger(__name__)
 
 SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Phi3ForCausalLM",
-                           "MixtralForCausalLM")
+                           "MixtralForCausalLM", "Gemma2ForCausalLM")
 SUPPORTED_ROPE_TYPES = ("default", "linear", "llama3")
 _LLAMA3_KEYS = ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings")
 
@@ -28,6 +28,15 @@ class RopeScaling:
     low_freq_factor: Optional[float] = None
     high_freq_factor: Optional[float] = None
     original_max_position_embeddings: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Gemma2Features:
+    """What Gemma 2 adds to the Llama-family block (its config.json keys)."""
+
+    query_pre_attn_scalar: float  # attention scores are scaled by its inverse square root, not head_dim's
+    attn_logit_softcapping: Optional[float]  # scores become cap * tanh(scores / cap)
+    final_logit_softcapping: Optional[float]  # and logits likewise
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class ModelConfig:
     torch_dtype: Optional[str]  # the checkpoint's dtype name, e.g. "bfloat16"
     num_local_experts: Optional[int] = None  # Mixtral: experts per layer, replacing the MLP; None: a dense MLP
     num_experts_per_tok: Optional[int] = None  # Mixtral: the experts each token is routed to
+    gemma2: Optional[Gemma2Features] = None  # Gemma 2; its sliding_window applies to even layers only
 
     @classmethod
     def from_dir(cls, model_dir: Union[str, os.PathLike]) -> "ModelConfig":
@@ -114,7 +124,8 @@ class ModelConfig:
             rope_theta=float(raw.get("rope_theta", 10000.0)),
             rope_scaling=_rope_scaling(raw.get("rope_scaling"), source),
             max_position_embeddings=int(required("max_position_embeddings")),
-            tie_word_embeddings=bool(raw.get("tie_word_embeddings", False)),
+            # Gemma2Config ties them unless told otherwise; the others do not.
+            tie_word_embeddings=bool(raw.get("tie_word_embeddings", arch == "Gemma2ForCausalLM")),
             sliding_window=_sliding_window(raw, arch),
             # Qwen2 always has q/k/v bias, and its config has no attention_bias key.
             attention_bias=arch == "Qwen2ForCausalLM",
@@ -123,6 +134,7 @@ class ModelConfig:
             # transformers 4.56 renamed torch_dtype to dtype.
             torch_dtype=raw.get("torch_dtype") or raw.get("dtype"),
             **_experts(raw, arch, source),
+            gemma2=_gemma2(raw, arch, int(head_dim)),
         )
         log.debug("model config from %s: %s", source, config)
         return config
@@ -141,9 +153,15 @@ def _read_json(path: Path) -> dict:
 
 def _check_supported_features(raw: dict, arch: str, source: str) -> None:
     # Refusing beats silently computing something else than the checkpoint was trained for.
-    act = raw.get("hidden_act", "silu")
-    if act != "silu":
-        raise ValueError(f"{source}: hidden_act {act!r} is not supported; supported: 'silu'")
+    if arch == "Gemma2ForCausalLM":
+        act = raw.get("hidden_activation") or raw.get("hidden_act") or "gelu_pytorch_tanh"
+        if act != "gelu_pytorch_tanh":
+            raise ValueError(f"{source}: hidden_activation {act!r} is not supported for {arch}; "
+                             f"supported: 'gelu_pytorch_tanh'")
+    else:
+        act = raw.get("hidden_act", "silu")
+        if act != "silu":
+            raise ValueError(f"{source}: hidden_act {act!r} is not supported; supported: 'silu'")
     if arch != "Qwen2ForCausalLM" and raw.get("attention_bias"):
         raise ValueError(f"{source}: attention_bias=true (bias on q/k/v/o) is not supported for {arch}")
     if raw.get("mlp_bias"):
@@ -166,9 +184,21 @@ def _experts(raw: dict, arch: str, source: str) -> dict:
     return {"num_local_experts": experts, "num_experts_per_tok": per_token}
 
 
+def _gemma2(raw: dict, arch: str, head_dim: int) -> Optional[Gemma2Features]:
+    if arch != "Gemma2ForCausalLM":
+        return None
+
+    def cap(key):
+        return None if raw.get(key) is None else float(raw[key])
+
+    return Gemma2Features(float(raw.get("query_pre_attn_scalar") or head_dim), cap("attn_logit_softcapping"),
+                          cap("final_logit_softcapping"))
+
+
 def _sliding_window(raw: dict, arch: str) -> Optional[int]:
     # Qwen2 configs carry a sliding_window value even when use_sliding_window is false.
-    if arch not in ("MistralForCausalLM", "Phi3ForCausalLM", "MixtralForCausalLM") or raw.get("sliding_window") is None:
+    if arch not in ("MistralForCausalLM", "Phi3ForCausalLM", "MixtralForCausalLM", "Gemma2ForCausalLM") \
+            or raw.get("sliding_window") is None:
         return None
     return int(raw["sliding_window"])
 

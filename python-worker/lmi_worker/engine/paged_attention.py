@@ -24,10 +24,13 @@ class PagedAttention:
     blocks are gathered into contiguous tensors, in the compute dtype, and multiplied with bmm.
     """
 
-    def __init__(self, scale: float, sliding_window: Optional[int], use_cpu_kernel: bool, threads: int):
+    def __init__(self, scale: float, sliding_window: Optional[int], use_cpu_kernel: bool, threads: int,
+                 softcap: Optional[float] = None):
         self.scale = scale
         self.sliding_window = sliding_window
-        self.kernel = cpu_kernels.load_library() if use_cpu_kernel else None
+        # Gemma 2 caps the scores (cap * tanh(scores / cap)) before the softmax; the native kernel does not.
+        self.softcap = softcap
+        self.kernel = cpu_kernels.load_library() if use_cpu_kernel and softcap is None else None
         self.threads = threads
 
     def __call__(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, k_cache: torch.Tensor,
@@ -57,12 +60,13 @@ class PagedAttention:
         batch, num_heads, head_dim = q.shape
         kv_heads = k_cache.shape[0]
         groups = num_heads // kv_heads
-        context = group.mask.shape[1]
+        context = group.context
         qg = q.view(batch, kv_heads, groups, head_dim).transpose(0, 1).reshape(kv_heads * batch, groups, head_dim)
         keys = _gather(k_cache, group.block_rows, q.dtype).view(kv_heads * batch, context, head_dim)
         values = _gather(v_cache, group.block_rows, q.dtype).view(kv_heads * batch, context, head_dim)
-        mask = group.mask[None, :, None, :].expand(kv_heads, batch, 1, context).reshape(kv_heads * batch, 1, context)
-        out = _attend(qg, keys, values, mask, self.scale).view(kv_heads, batch, groups, head_dim)
+        mask = group.mask(self.sliding_window)[None, :, None, :].expand(kv_heads, batch, 1, context).reshape(
+            kv_heads * batch, 1, context)
+        out = _attend(qg, keys, values, mask, self.scale, self.softcap).view(kv_heads, batch, groups, head_dim)
         return out.transpose(0, 1).reshape(batch, num_heads, head_dim)
 
     def _prefill(self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, chunk: PrefillChunk,
@@ -86,17 +90,21 @@ class PagedAttention:
             if self.sliding_window is not None:
                 blocked |= key_pos <= query_pos - self.sliding_window
             mask = torch.zeros(blocked.shape, dtype=q.dtype, device=q.device).masked_fill_(blocked, float("-inf"))
-            piece_out = _attend(qg, keys, values, mask.repeat(groups, 1), self.scale).view(
+            piece_out = _attend(qg, keys, values, mask.repeat(groups, 1), self.scale, self.softcap).view(
                 kv_heads, groups, piece, head_dim)
             out[lo:hi] = piece_out.permute(2, 0, 1, 3).reshape(piece, num_heads, head_dim)
         return out
 
 
-def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Tensor:
-    """softmax(q k^T * scale + mask) v. q: [X, M, D]; k, v: [X, N, D]; mask broadcasts to [X, M, N]."""
-    if _SDPA is not None and scale == q.shape[-1] ** -0.5:
+def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, scale: float,
+            softcap: Optional[float] = None) -> torch.Tensor:
+    """softmax(cap(q k^T * scale) + mask) v. q: [X, M, D]; k, v: [X, N, D]; mask broadcasts to [X, M, N]."""
+    if _SDPA is not None and scale == q.shape[-1] ** -0.5 and softcap is None:
         return _SDPA(q, k, v, attn_mask=mask)
-    scores = torch.bmm(q, k.transpose(1, 2)).mul_(scale).add_(mask)
+    scores = torch.bmm(q, k.transpose(1, 2)).mul_(scale)
+    if softcap is not None:
+        scores = scores.div_(softcap).tanh_().mul_(softcap)
+    scores = scores.add_(mask)
     return torch.bmm(torch.softmax(scores, dim=-1), v)
 
 

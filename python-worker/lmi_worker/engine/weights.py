@@ -209,6 +209,9 @@ def expected_shapes(config: ModelConfig) -> Dict[str, Tuple[int, ...]]:
                 q = f"{p}block_sparse_moe.experts.{e}."
                 shapes.update({q + "w1.weight": (inter, hidden), q + "w3.weight": (inter, hidden),
                                q + "w2.weight": (hidden, inter)})
+        if config.gemma2 is not None:
+            shapes.update({p + "pre_feedforward_layernorm.weight": (hidden,),
+                           p + "post_feedforward_layernorm.weight": (hidden,)})
         if config.attention_bias:
             shapes.update({
                 p + "self_attn.q_proj.bias": (q_dim,),
